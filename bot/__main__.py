@@ -1,0 +1,68 @@
+"""Entry point: `python -m bot` runs the bot; `python -m bot parse FILE` prints a parsed resolution."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+EXIT_CONFIG = 2
+
+
+def _settings_or_exit() -> Settings:
+    """Load settings; on a bad value print one line naming the setting and exit with status 2."""
+    try:
+        return Settings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "?"
+        reason = "не задан" if first["type"] == "missing" else first["msg"].removeprefix("Value error, ")
+        print(f"Ошибка настройки {name}: {reason}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def cmd_run() -> int:
+    from bot.app import run_polling
+
+    settings = _settings_or_exit()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_polling(settings))
+    return 0
+
+
+def cmd_parse(path: str) -> int:
+    from models.parsing import ParseError, parse_file
+
+    try:
+        parsed = parse_file(path)
+    except ParseError as exc:
+        print(f"Ошибка: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Ошибка: не удалось открыть файл {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(json.dumps(parsed.to_json_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Адресат — Telegram-бот резолюций")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="запустить бота (long polling); это действие по умолчанию")
+    parse = sub.add_parser("parse", help="разобрать резолюцию и напечатать JSON")
+    parse.add_argument("file")
+    args = parser.parse_args(argv)
+    if args.command == "parse":
+        return cmd_parse(args.file)
+    return cmd_run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

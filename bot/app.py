@@ -1,0 +1,98 @@
+"""Wiring: everything is built here, inside functions, and handed on through dispatcher data."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from handlers import get_routers
+from handlers.errors import on_error
+from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
+from models import migrate
+from models.db import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+MEMBER_COMMANDS = [
+    BotCommand(command="start", description="Начало работы"),
+    BotCommand(command="help", description="Справка"),
+]
+ADMIN_COMMANDS = [*MEMBER_COMMANDS]
+
+
+@dataclass(slots=True)
+class App:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Dispatcher:
+    dp = Dispatcher(settings=settings, session_factory=session_factory)
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.update.outer_middleware(MemberMiddleware())
+    dp.errors.register(on_error)
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    return dp
+
+
+async def on_startup(bot: Bot, settings: Settings) -> None:
+    await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
+    for admin_id in settings.admin_ids:
+        try:
+            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+        except Exception:  # an admin who never opened the bot: Telegram answers "chat not found"
+            log.warning("could not set admin commands for %s", admin_id)
+
+
+async def create_app(settings: Settings) -> App:
+    """Build the app and bring the database schema up to date."""
+    db_file = settings.sqlite_path()
+    if db_file is not None:
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    session_factory = create_session_factory(engine)
+    return App(
+        settings=settings,
+        bot=create_bot(settings),
+        dispatcher=create_dispatcher(settings, session_factory),
+        engine=engine,
+        session_factory=session_factory,
+    )
+
+
+async def run_polling(settings: Settings) -> None:
+    app = await create_app(settings)
+    try:
+        await app.dispatcher.start_polling(
+            app.bot,
+            handle_signals=True,
+            close_bot_session=True,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    finally:
+        await app.engine.dispose()

@@ -1,0 +1,117 @@
+"""Settings, read only from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Telegram tokens are "<bot id>:<secret>"; the emulator accepts short secrets such as "123456:TEST".
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/adresat.db"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with; every key is listed in `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    database_url: str = DEFAULT_DB_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Moscow"
+    telegram_api_base: str | None = None
+    log_level: str = "INFO"
+    max_upload_mb: float = Field(default=10, gt=0, le=20)
+
+    # Delivery engine (outbox worker).
+    delivery_rate_per_second: float = Field(default=25, gt=0, le=1000)
+    delivery_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    progress_edit_interval_seconds: float = Field(default=3.0, ge=0.5)
+
+    # Reminders.
+    reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (14, 3, 1, 0)
+    overdue_every_days: int = Field(default=3, ge=1)
+    escalate_after_days: int = Field(default=7, ge=1)
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    digest_time: time = time(10, 0)
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
+    review_required: bool = True
+    extra_days_off: Annotated[tuple[str, ...], NoDecode] = ()
+    invite_ttl_days: int = Field(default=14, ge=1, le=365)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("ожидается токен вида 123456789:AA… (выдаёт @BotFather)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s;]+", value.strip()) if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError("ожидаются числовые Telegram id через запятую") from exc
+        return value
+
+    @field_validator("reminder_days_before", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return tuple(sorted({int(p) for p in re.split(r"[,\s;]+", value.strip()) if p}, reverse=True))
+            except ValueError as exc:
+                raise ValueError("ожидаются целые числа дней через запятую, например 14,3,1,0") from exc
+        return value
+
+    @field_validator("extra_days_off", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p for p in re.split(r"[,\s;]+", value.strip()) if p)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"неизвестный часовой пояс {value!r}, пример: Europe/Moscow") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("ожидается DEBUG, INFO, WARNING, ERROR или CRITICAL")
+        return level
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind `database_url`, if it is one (its folder is created on start)."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix) :]
+            if rest and rest != ":memory:":
+                return Path(rest)
+        return None

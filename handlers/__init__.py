@@ -1,0 +1,12 @@
+"""Routers, one per feature, built fresh for each dispatcher, in the order it tries them."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from handlers import common, fallback, upload
+
+    # The fallback router must stay last: it answers whatever the others did not take.
+    return [upload.create_router(), common.create_router(), fallback.create_router()]

@@ -1,0 +1,33 @@
+"""The last router: whatever nobody else handled gets a short, helpful answer."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from handlers import texts
+
+async def unknown_command(message: Message) -> None:
+    await message.answer(texts.UNKNOWN_COMMAND)
+
+
+async def stray_file(message: Message) -> None:
+    await message.answer(texts.UPLOAD_NOT_ALLOWED)
+
+
+async def free_text(message: Message) -> None:
+    await message.answer(texts.FREE_TEXT)
+
+
+async def stale_callback(callback: CallbackQuery) -> None:
+    # Forged or outdated buttons: answer so the spinner stops, and change nothing.
+    await callback.answer(texts.STALE_BUTTON, show_alert=True)
+
+
+def create_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(stray_file, F.document | F.photo)
+    router.message.register(free_text)
+    router.callback_query.register(stale_callback)
+    return router

@@ -1,0 +1,254 @@
+"""ORM entities. Enumerations are stored as short strings so the schema stays portable."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base
+
+
+class OrgKind(StrEnum):
+    REGION = "region"
+    INSTITUTE = "institute"
+    MUNICIPALITY = "municipality"
+    SCHOOL = "school"
+    PARTNER = "partner"
+
+
+class Approval(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REMOVED = "removed"
+
+
+class ResolutionState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class Status(StrEnum):
+    """Assignment status as members report it (plus the states review adds)."""
+
+    NEW = "new"  # delivered, not yet acknowledged
+    ACKNOWLEDGED = "acknowledged"
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"  # reported done, waiting for review if review is required
+    BLOCKED = "blocked"
+    ACCEPTED = "accepted"  # closed by a reviewer (or at once when review is off)
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # attempt recorded, result not yet: at-most-once after a crash
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _now() -> datetime:
+    """Naive UTC: portable across SQLite and PostgreSQL `timestamp without time zone`."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    # External code from the directory file: makes re-imports idempotent.
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    municipality: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+
+class Member(Base):
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(String(256), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    approval: Mapped[str] = mapped_column(String(16), default=Approval.PENDING)
+    approved_by: Mapped[int | None] = mapped_column(BigInteger)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Invite(Base):
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class Resolution(Base):
+    __tablename__ = "resolution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    date: Mapped[date | None] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_name: Mapped[str | None] = mapped_column(String(256))
+    state: Mapped[str] = mapped_column(String(16), default=ResolutionState.DRAFT)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    addressees: Mapped[list[Addressee]] = relationship(
+        back_populates="resolution", order_by="Addressee.position", cascade="all, delete-orphan"
+    )
+
+
+class Addressee(Base):
+    __tablename__ = "addressee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resolution_id: Mapped[int] = mapped_column(ForeignKey("resolution.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set when the heading names one particular organisation of the directory.
+    target_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    resolution: Mapped[Resolution] = relationship(back_populates="addressees")
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="addressee", order_by="Recommendation.position", cascade="all, delete-orphan"
+    )
+
+
+class Recommendation(Base):
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    addressee_id: Mapped[int] = mapped_column(ForeignKey("addressee.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    starts: Mapped[date | None] = mapped_column(Date)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    period: Mapped[str | None] = mapped_column(String(16))
+
+    addressee: Mapped[Addressee] = relationship(back_populates="recommendations")
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "organisation_id"),
+        # Reminder tick: "what is due now" must be an index range scan, not a table scan.
+        Index("ix_assignment_due_reminders", "next_reminder_at"),
+        # Progress views: per organisation and status.
+        Index("ix_assignment_org_status", "organisation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW)
+    due: Mapped[date | None] = mapped_column(Date)  # effective due date (after approved extensions)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC; NULL when nothing is planned
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+    recommendation: Mapped[Recommendation] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class StatusReport(Base):
+    __tablename__ = "status_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+
+
+class Delivery(Base):
+    """One row per message to send: the persistent outbox."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        # The worker takes the oldest pending rows of the highest priority first.
+        Index("ix_delivery_queue", "state", "priority", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Idempotency key: queuing the same logical message twice is a no-op.
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=10)  # lower is sooner: admin messages first
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+__all__ = [
+    "Addressee",
+    "Approval",
+    "Assignment",
+    "Delivery",
+    "DeliveryState",
+    "Invite",
+    "Member",
+    "OrgKind",
+    "Organisation",
+    "Recommendation",
+    "Resolution",
+    "ResolutionState",
+    "Status",
+    "StatusReport",
+]

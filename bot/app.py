@@ -19,6 +19,7 @@ from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from models import migrate
 from models.db import create_engine, create_session_factory
+from scheduler.delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,12 @@ MEMBER_COMMANDS = [
     BotCommand(command="start", description="Начало работы"),
     BotCommand(command="help", description="Справка"),
 ]
-ADMIN_COMMANDS = [*MEMBER_COMMANDS]
+ADMIN_COMMANDS = [
+    *MEMBER_COMMANDS,
+    BotCommand(command="publish", description="Опубликовать резолюцию из текста"),
+    BotCommand(command="resolutions", description="Опубликованные резолюции"),
+    BotCommand(command="cancel", description="Отменить ввод"),
+]
 
 
 @dataclass(slots=True)
@@ -36,6 +42,7 @@ class App:
     dispatcher: Dispatcher
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    delivery: DeliveryWorker
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -49,17 +56,26 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def create_dispatcher(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Dispatcher:
-    dp = Dispatcher(settings=settings, session_factory=session_factory)
+def create_dispatcher(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
+) -> Dispatcher:
+    dp = Dispatcher(settings=settings, session_factory=session_factory, delivery=delivery)
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.errors.register(on_error)
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
     return dp
 
 
-async def on_startup(bot: Bot, settings: Settings) -> None:
+async def on_shutdown(delivery: DeliveryWorker) -> None:
+    # The round in flight is finished and recorded before the process exits: no lost writes.
+    await delivery.stop()
+
+
+async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker) -> None:
+    await delivery.start()
     await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
     for admin_id in settings.admin_ids:
         try:
@@ -76,12 +92,15 @@ async def create_app(settings: Settings) -> App:
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     session_factory = create_session_factory(engine)
+    bot = create_bot(settings)
+    delivery = DeliveryWorker(bot, session_factory, settings)
     return App(
         settings=settings,
-        bot=create_bot(settings),
-        dispatcher=create_dispatcher(settings, session_factory),
+        bot=bot,
+        dispatcher=create_dispatcher(settings, session_factory, delivery),
         engine=engine,
         session_factory=session_factory,
+        delivery=delivery,
     )
 
 

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=10, gt=0, le=20)
 
     # Delivery engine (outbox worker).
-    delivery_rate_per_second: float = Field(default=25, gt=0, le=1000)
+    delivery_rate_per_second: float = Field(default=25, gt=0, le=100_000)
     delivery_chat_interval_seconds: float = Field(default=1.0, ge=0)
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
     progress_edit_interval_seconds: float = Field(default=3.0, ge=0.5)

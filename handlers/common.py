@@ -10,6 +10,7 @@ from bot.settings import Settings
 from handlers import texts
 from models.entities import Approval, Member
 
+
 def _is_admin(message: Message, settings: Settings) -> bool:
     return message.from_user is not None and message.from_user.id in settings.admin_ids
 

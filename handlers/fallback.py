@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers import texts
 
+
 async def unknown_command(message: Message) -> None:
     await message.answer(texts.UNKNOWN_COMMAND)
 

@@ -7,7 +7,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from models.parsing import ParsedResolution
+    from models.publishing import Preview
 
 ROLE_NAMES: dict[str, str] = {
     "region": "региональный орган управления образованием",
@@ -98,34 +98,113 @@ def mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
-def parsed_summary_blocks(parsed: ParsedResolution) -> list[str]:
-    """The admin's view of a parsed resolution: title, date, addressees, roles, items, dates."""
-    total = sum(len(a.recommendations) for a in parsed.addressees)
+def preview_blocks(preview: Preview) -> list[str]:
+    """The admin's view of a parsed resolution before publishing: addressees, roles, items, dates, reach."""
+    resolution = preview.resolution
+    total = sum(r.items for r in preview.reach)
     head = (
-        f"<b>{esc(parsed.title)}</b>\n"
-        f"Дата: {fmt_date(parsed.date)}\n"
-        f"Адресатов: {len(parsed.addressees)}, пунктов: {total}"
+        f"<b>{esc(resolution.title)}</b>\n"
+        f"Дата: {fmt_date(resolution.date)}\n"
+        f"Адресатов: {len(preview.reach)}, пунктов: {total}"
     )
+    if preview.duplicate_of is not None:
+        published = preview.duplicate_of.published_at
+        when = fmt_date(published.date()) if published else "ранее"
+        head += f"\n\n⚠️ Такой документ уже опубликован ({when}). Опубликовать его ещё раз?"
     blocks = [head]
-    for number, addressee in enumerate(parsed.addressees, 1):
-        roles = ", ".join(ROLE_NAMES[r] for r in addressee.roles) or "роль не определена — укажите её"
+    addressees = {a.id: a for a in resolution.addressees}
+    for number, reach in enumerate(preview.reach, 1):
+        if reach.skipped:
+            role_line = "пропущен — не получит рассылку"
+        elif not reach.roles:
+            role_line = "роль не определена — укажите её кнопкой ниже"
+        else:
+            role_line = ", ".join(ROLE_NAMES.get(r, r) for r in reach.roles)
         lines = [
-            f"<b>{number}. {esc(addressee.heading)}</b>",
-            f"Роль: {roles}; {count(len(addressee.recommendations), 'пункт', 'пункта', 'пунктов')}",
+            f"<b>{number}. {esc(_short(reach.heading, 300))}</b>",
+            f"Роль: {role_line}",
+            f"Пунктов: {reach.items}",
         ]
-        for item in addressee.recommendations:
+        if reach.target is not None:
+            lines.append(f"Только организации: «{esc(reach.target)}»")
+        if not reach.skipped and reach.roles:
+            lines.append(
+                f"Получат сейчас: {count(reach.organisations, 'организация', 'организации', 'организаций')}, "
+                f"{count(reach.members, 'участник', 'участника', 'участников')}"
+            )
+        for index, rec in enumerate(addressees[reach.addressee_id].recommendations, 1):
             marks = []
-            if item.due:
-                marks.append(f"срок — {fmt_date(item.due)}")
-            if item.starts:
-                marks.append(f"начало — {fmt_date(item.starts)}")
-            if item.recurring:
+            if rec.due:
+                marks.append(f"срок {fmt_date(rec.due)}")
+            if rec.starts:
+                marks.append(f"с {fmt_date(rec.starts)}")
+            if rec.recurring:
                 marks.append("регулярно")
             if marks:
-                lines.append(f"• {esc(_short(item.text))} <i>({'; '.join(marks)})</i>")
+                lines.append(f"  {index}) {'; '.join(marks)}")
         blocks.append("\n".join(lines))
     return blocks
 
 
+def addressee_text_blocks(heading: str, items: list[str]) -> list[str]:
+    """The full parsed text of one addressee, as the admin checks it before publishing."""
+    return [f"<b>{esc(heading)}</b>"] + [f"{i}. {esc(text)}" for i, text in enumerate(items, 1)]
+
+
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
+    """The admin's live broadcast progress (and its final summary)."""
+    total = sum(counts.values())
+    sent = counts.get("sent", 0)
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    head = "Рассылка завершена" if final else "Идёт рассылка"
+    lines = [
+        f"<b>{head}</b>: {esc(_short(title, 120))}",
+        f"Отправлено: {sent} из {total}",
+    ]
+    if not final:
+        lines.append(f"В очереди: {pending}")
+    if counts.get("blocked"):
+        lines.append(f"Заблокировали бота: {counts['blocked']}")
+    if counts.get("failed"):
+        lines.append(f"Не доставлено (ошибка): {counts['failed']}")
+    if counts.get("unconfirmed"):
+        lines.append(f"Не подтверждено (бот перезапускался во время отправки): {counts['unconfirmed']}")
+    if counts.get("cancelled"):
+        lines.append(f"Отменено: {counts['cancelled']}")
+    return "\n".join(lines)
+
+
+ITEM_TEXT_LIMIT = 3000  # a resolution item is a paragraph; anything longer is cut in the message
+
+
+def item_block(number: int, text: str, *, due: date | None, starts: date | None, recurring: bool) -> str:
+    """One item of a notification: number, text, and its dates."""
+    lines = [f"<b>{number}.</b> {esc(_short(text, ITEM_TEXT_LIMIT))}"]
+    if due:
+        lines.append(f"⏰ срок: {fmt_date(due)}")
+    if starts:
+        lines.append(f"▶️ с {fmt_date(starts)}")
+    if recurring:
+        lines.append("🔁 регулярно")
+    return "\n".join(lines)
+
+
+WITHDRAWN_NOTICE = (
+    "Резолюция «{title}» отозвана администратором. Отчитываться по ней больше не нужно, напоминаний не будет."
+)
+
+
+PUBLISH_PASTE = "Вставьте текст резолюции одним сообщением (или пришлите файл). Отмена — /cancel."
+PUBLISH_CANCELLED = "Публикация отменена, черновик удалён."
+PUBLISH_NOTHING = "Нечего отменять."
+PUBLISH_DONE = "Резолюция опубликована. Рассылка поставлена в очередь."
+PUBLISH_ROLE_ASK = "Кому адресован пункт «{heading}»?"
+PUBLISH_STALE = "Этот черновик уже обработан."
+WITHDRAW_ASK = "Отозвать резолюцию «{title}»? Участники получат одно уведомление, напоминания прекратятся."
+WITHDRAW_DONE = "Резолюция отозвана. Уведомлений поставлено в очередь: {n}."
+RESOLUTIONS_EMPTY = "Опубликованных резолюций пока нет."
+RESOLUTIONS_HEAD = "<b>Опубликованные резолюции</b>"

@@ -1,21 +1,35 @@
-"""Admins send a resolution file; the bot shows how it understood it."""
+"""Admins publish resolutions: file or pasted text → preview → roles fixed → publish; or withdraw."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Awaitable
 from pathlib import PurePath
 
 from aiogram import Bot, F, Router
-from aiogram.types import Message
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers import texts
+from handlers.callbacks import PubAction, PubCb, RoleChoice
 from handlers.filters import IsAdmin
+from handlers.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
+from models import publishing
+from models.entities import Resolution, ResolutionState
 from models.messages import pack_blocks
-from models.parsing import ParseError, ParsedResolution, parse_bytes
+from scheduler.delivery import DeliveryWorker
 
 ACCEPTED_SUFFIXES = {".docx", ".txt", ".pdf"}
+
+
+class PublishStates(StatesGroup):
+    waiting_text = State()
 
 
 async def read_resolution(message: Message, bot: Bot, settings: Settings) -> ParsedResolution | None:
@@ -35,24 +49,209 @@ async def read_resolution(message: Message, bot: Bot, settings: Settings) -> Par
     await bot.download(document, destination=buffer)
     try:
         # Parsing is CPU work (docx/pdf); keep the event loop free for other users.
-        return await asyncio.to_thread(
-            parse_bytes, buffer.getvalue(), name, max_bytes=settings.max_upload_bytes
-        )
+        return await asyncio.to_thread(parse_bytes, buffer.getvalue(), name, max_bytes=settings.max_upload_bytes)
     except ParseError as exc:
         await message.answer(texts.UPLOAD_FAILED.format(name=texts.esc(name), reason=texts.esc(exc.message)))
         return None
 
 
-async def resolution_file(message: Message, bot: Bot, settings: Settings) -> None:
+async def show_preview(message: Message, session: AsyncSession, resolution_id: int) -> None:
+    preview = await publishing.preview(session, resolution_id)
+    parts = pack_blocks(texts.preview_blocks(preview))
+    for part in parts[:-1]:
+        await message.answer(part)
+    await message.answer(parts[-1], reply_markup=preview_keyboard(preview))
+
+
+async def resolution_file(
+    message: Message, bot: Bot, settings: Settings, session: AsyncSession, state: FSMContext
+) -> None:
+    await state.clear()
     parsed = await read_resolution(message, bot, settings)
     if parsed is None:
         return
-    for part in pack_blocks(texts.parsed_summary_blocks(parsed)):
-        await message.answer(part)
+    assert message.from_user is not None
+    assert message.document is not None
+    draft = await publishing.save_draft(
+        session, parsed, created_by=message.from_user.id, source_name=message.document.file_name
+    )
+    await show_preview(message, session, draft.id)
+
+
+async def publish_command(message: Message, state: FSMContext) -> None:
+    await state.set_state(PublishStates.waiting_text)
+    await message.answer(texts.PUBLISH_PASTE)
+
+
+async def cancel_command(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is None:
+        await message.answer(texts.PUBLISH_NOTHING)
+        return
+    await state.clear()
+    await message.answer(texts.PUBLISH_CANCELLED)
+
+
+async def pasted_text(message: Message, session: AsyncSession, state: FSMContext) -> None:
+    assert message.from_user is not None
+    try:
+        parsed = await asyncio.to_thread(parse_text, message.text or "")
+    except ParseError as exc:
+        await message.answer(texts.UPLOAD_FAILED.format(name="текст", reason=texts.esc(exc.message)))
+        return  # stay in the state: the admin can paste a corrected text
+    await state.clear()
+    draft = await publishing.save_draft(session, parsed, created_by=message.from_user.id, source_name=None)
+    await show_preview(message, session, draft.id)
+
+
+async def on_publish(
+    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker
+) -> None:
+    await callback.answer()
+    message = callback.message
+    try:
+        broadcast = await publishing.publish(
+            session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id
+        )
+    except publishing.PublishError as exc:
+        await callback.bot.send_message(callback.from_user.id, texts.esc(exc.message))  # type: ignore[union-attr]
+        return
+    if isinstance(message, Message):
+        await message.edit_reply_markup(reply_markup=None)
+    progress = await callback.bot.send_message(callback.from_user.id, texts.PUBLISH_DONE)  # type: ignore[union-attr]
+    await publishing.attach_progress(session, broadcast.id, progress.message_id, texts.PUBLISH_DONE)
+    delivery.wake()
+
+
+async def on_cancel(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    resolution = await session.get(Resolution, callback_data.resolution_id)
+    if resolution is None or resolution.state != ResolutionState.DRAFT:
+        await callback.answer(texts.PUBLISH_STALE, show_alert=True)
+        return
+    await callback.answer()
+    await session.delete(resolution)
+    await session.commit()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await callback.message.answer(texts.PUBLISH_CANCELLED)
+
+
+async def on_show(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    resolution = await publishing.load(session, callback_data.resolution_id)
+    addressee = (
+        next((a for a in resolution.addressees if a.id == callback_data.addressee_id), None) if resolution else None
+    )
+    if addressee is None:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    blocks = texts.addressee_text_blocks(addressee.heading, [r.text for r in addressee.recommendations])
+    for part in pack_blocks(blocks):
+        await callback.bot.send_message(callback.from_user.id, part)  # type: ignore[union-attr]
+
+
+async def on_ask_role(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    resolution = await publishing.load(session, callback_data.resolution_id)
+    addressee = (
+        next((a for a in resolution.addressees if a.id == callback_data.addressee_id), None) if resolution else None
+    )
+    if addressee is None or resolution is None or resolution.state != ResolutionState.DRAFT:
+        await callback.answer(texts.PUBLISH_STALE, show_alert=True)
+        return
+    await callback.answer()
+    await callback.bot.send_message(  # type: ignore[union-attr]
+        callback.from_user.id,
+        texts.PUBLISH_ROLE_ASK.format(heading=texts.esc(addressee.heading)),
+        reply_markup=role_choice_keyboard(resolution.id, addressee.id),
+    )
+
+
+async def on_set_role(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    role = None if callback_data.role == RoleChoice.SKIP else str(callback_data.role)
+    change = publishing.map_addressee(
+        session, resolution_id=callback_data.resolution_id, addressee_id=callback_data.addressee_id, role=role
+    )
+    await _draft_change(callback, session, callback_data.resolution_id, change)
+
+
+async def on_all_of_role(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    change = publishing.clear_target(
+        session, resolution_id=callback_data.resolution_id, addressee_id=callback_data.addressee_id
+    )
+    await _draft_change(callback, session, callback_data.resolution_id, change)
+
+
+async def _draft_change(
+    callback: CallbackQuery, session: AsyncSession, resolution_id: int, change: Awaitable[None]
+) -> None:
+    """Apply a change to a draft, then show the updated preview in place of the old buttons."""
+    try:
+        await change
+    except publishing.PublishError as exc:
+        await callback.answer(exc.message, show_alert=True)
+        return
+    await callback.answer("Готово")
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await show_preview(callback.message, session, resolution_id)
+
+
+async def resolutions_command(message: Message, session: AsyncSession) -> None:
+    items = await publishing.published(session)
+    if not items:
+        await message.answer(texts.RESOLUTIONS_EMPTY)
+        return
+    await message.answer(texts.RESOLUTIONS_HEAD)
+    for resolution in items:
+        await message.answer(
+            f"<b>{texts.esc(resolution.title)}</b>\n{texts.fmt_date(resolution.date)}",
+            reply_markup=withdraw_keyboard(resolution.id, confirm=False),
+        )
+
+
+async def on_withdraw(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
+    resolution = await session.get(Resolution, callback_data.resolution_id)
+    if resolution is None or resolution.state != ResolutionState.PUBLISHED:
+        await callback.answer(texts.PUBLISH_STALE, show_alert=True)
+        return
+    await callback.answer()
+    await callback.bot.send_message(  # type: ignore[union-attr]
+        callback.from_user.id,
+        texts.WITHDRAW_ASK.format(title=texts.esc(resolution.title)),
+        reply_markup=withdraw_keyboard(resolution.id, confirm=True),
+    )
+
+
+async def on_withdraw_confirm(
+    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker
+) -> None:
+    try:
+        told = await publishing.withdraw(session, resolution_id=callback_data.resolution_id)
+    except publishing.PublishError as exc:
+        await callback.answer(exc.message, show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(texts.WITHDRAW_DONE.format(n=told))
+    delivery.wake()
 
 
 def create_router() -> Router:
-    router = Router(name="upload")
+    router = Router(name="publishing")
     router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
     router.message.register(resolution_file, F.document)
+    router.message.register(publish_command, Command("publish"))
+    router.message.register(cancel_command, Command("cancel"))
+    router.message.register(resolutions_command, Command("resolutions"))
+    router.message.register(pasted_text, StateFilter(PublishStates.waiting_text), F.text & ~F.text.startswith("/"))
+    router.callback_query.register(
+        on_publish, PubCb.filter(F.action.in_({PubAction.PUBLISH, PubAction.CONFIRM_DUPLICATE}))
+    )
+    router.callback_query.register(on_cancel, PubCb.filter(F.action == PubAction.CANCEL))
+    router.callback_query.register(on_show, PubCb.filter(F.action == PubAction.SHOW))
+    router.callback_query.register(on_ask_role, PubCb.filter(F.action == PubAction.ASK_ROLE))
+    router.callback_query.register(on_set_role, PubCb.filter(F.action == PubAction.SET_ROLE))
+    router.callback_query.register(on_all_of_role, PubCb.filter(F.action == PubAction.ALL_OF_ROLE))
+    router.callback_query.register(on_withdraw, PubCb.filter(F.action == PubAction.WITHDRAW))
+    router.callback_query.register(on_withdraw_confirm, PubCb.filter(F.action == PubAction.WITHDRAW_CONFIRM))
     return router

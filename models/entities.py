@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base
+from models.timeutil import utcnow
 
 
 class OrgKind(StrEnum):
@@ -60,16 +61,15 @@ class Status(StrEnum):
 
 class DeliveryState(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # attempt recorded, result not yet: at-most-once after a crash
+    SENDING = "sending"  # attempt recorded, result not yet
     SENT = "sent"
+    UNCONFIRMED = "unconfirmed"  # was in flight when the process died: not resent (at-most-once)
     BLOCKED = "blocked"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-def _now() -> datetime:
-    """Naive UTC: portable across SQLite and PostgreSQL `timestamp without time zone`."""
-    return datetime.now(UTC).replace(tzinfo=None)
+_now = utcnow
 
 
 class Organisation(Base):
@@ -78,6 +78,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(500))
+    # Lower-cased name for search: SQLite's lower() does not fold Cyrillic.
+    name_folded: Mapped[str] = mapped_column(String(500), default="", index=True)
     # External code from the directory file: makes re-imports idempotent.
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -100,8 +102,9 @@ class Member(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
-    paused_until: Mapped[date | None] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)  # vacation: no reminders until this date
+    last_digest_on: Mapped[date | None] = mapped_column(Date)  # local date of the last weekly digest
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once the user blocked the bot
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -190,6 +193,7 @@ class Assignment(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.NEW)
     due: Mapped[date | None] = mapped_column(Date)  # effective due date (after approved extensions)
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC; NULL when nothing is planned
+    last_reminder_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC of the last reminder sent
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
@@ -208,6 +212,48 @@ class StatusReport(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(256))
     file_kind: Mapped[str | None] = mapped_column(String(16))
+
+
+class Snooze(Base):
+    """A member postponed reminders about one assignment until `until` (UTC)."""
+
+    __tablename__ = "snooze"
+    __table_args__ = (UniqueConstraint("member_id", "assignment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExtensionRequest(Base):
+    """A member asks to move a due date; a reviewer approves or declines."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    new_due: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | declined
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class Broadcast(Base):
+    """One publication's delivery run, for the admin's live progress message."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[str] = mapped_column(String(64), unique=True)  # Delivery.batch of its messages
+    resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolution.id"))
+    admin_chat_id: Mapped[int] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_text: Mapped[str | None] = mapped_column(Text)  # last text shown: never edit to the same
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Delivery(Base):
@@ -240,8 +286,10 @@ __all__ = [
     "Addressee",
     "Approval",
     "Assignment",
+    "Broadcast",
     "Delivery",
     "DeliveryState",
+    "ExtensionRequest",
     "Invite",
     "Member",
     "OrgKind",
@@ -249,6 +297,7 @@ __all__ = [
     "Recommendation",
     "Resolution",
     "ResolutionState",
+    "Snooze",
     "Status",
     "StatusReport",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from html import unescape
+from html import escape, unescape
 
 TEXT_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
+SEP = "\n\n"
 
 
 def visible_length(html: str) -> int:
@@ -14,38 +15,38 @@ def visible_length(html: str) -> int:
     return len(unescape(_TAG.sub("", html)))
 
 
-def pack_blocks(blocks: list[str], *, limit: int = TEXT_LIMIT, sep: str = "\n\n") -> list[str]:
-    """Join self-contained HTML blocks into as few messages as fit in `limit`.
+def group_blocks(blocks: list[str], *, limit: int = TEXT_LIMIT) -> list[list[int]]:
+    """Indices of the blocks that go into each message, in order, each message within `limit`.
 
-    Each block must be balanced HTML on its own, so a message never breaks a tag. A block longer
-    than the limit on its own is cut at a line or word boundary after its tags are stripped.
+    Blocks are self-contained balanced HTML, so a message never breaks a tag. A block that is longer
+    than the limit on its own gets a message of its own (callers cut such blocks first).
     """
-    messages: list[str] = []
-    current: list[str] = []
+    groups: list[list[int]] = []
     size = 0
-    for block in blocks:
+    for index, block in enumerate(blocks):
         length = visible_length(block)
-        if length > limit:
-            if current:
-                messages.append(sep.join(current))
-                current, size = [], 0
-            messages.extend(_cut_plain(block, limit))
-            continue
-        extra = length + (len(sep) if current else 0)
-        if current and size + extra > limit:
-            messages.append(sep.join(current))
-            current, size = [], 0
-            extra = length
-        current.append(block)
-        size += extra
-    if current:
-        messages.append(sep.join(current))
+        if groups and size + len(SEP) + length <= limit:
+            groups[-1].append(index)
+            size += len(SEP) + length
+        else:
+            groups.append([index])
+            size = length
+    return groups
+
+
+def pack_blocks(blocks: list[str], *, limit: int = TEXT_LIMIT) -> list[str]:
+    """Join blocks into as few messages as fit; an over-long block is cut as plain text."""
+    messages: list[str] = []
+    for group in group_blocks(blocks, limit=limit):
+        if len(group) == 1 and visible_length(blocks[group[0]]) > limit:
+            messages.extend(cut_plain(blocks[group[0]], limit))
+        else:
+            messages.append(SEP.join(blocks[i] for i in group))
     return messages
 
 
-def _cut_plain(block: str, limit: int) -> list[str]:
-    from html import escape
-
+def cut_plain(block: str, limit: int) -> list[str]:
+    """Cut a block's visible text at line or word boundaries; tags are dropped, text re-escaped."""
     text = unescape(_TAG.sub("", block))
     parts: list[str] = []
     while len(text) > limit:
@@ -58,5 +59,8 @@ def _cut_plain(block: str, limit: int) -> list[str]:
         text = text[cut:].lstrip()
     if text:
         parts.append(text)
-    # Escaping can only lengthen the raw text, never the visible length Telegram checks.
     return [escape(p, quote=False) for p in parts]
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

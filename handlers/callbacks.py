@@ -1,0 +1,53 @@
+"""Typed callback data. Versioned prefixes: a change of layout gets a new prefix, old buttons go stale."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ReportAction(StrEnum):
+    ACK = "ack"  # «Ознакомлен»
+    OPEN = "op"  # open the item card with the status buttons
+    NOT_STARTED = "ns"
+    IN_PROGRESS = "ip"
+    DONE = "dn"
+    BLOCKED = "bl"
+
+
+class ReportCb(CallbackData, prefix="rep1"):
+    """A status button under one delivered item (assignment)."""
+
+    assignment_id: int
+    action: ReportAction
+
+
+class PubAction(StrEnum):
+    PUBLISH = "pub"
+    CONFIRM_DUPLICATE = "dup"
+    CANCEL = "cancel"
+    SHOW = "show"  # full parsed text of one addressee
+    ASK_ROLE = "ask"  # open the role choice for an addressee
+    SET_ROLE = "role"
+    ALL_OF_ROLE = "all"  # drop the one-organisation match, address the whole role
+    WITHDRAW = "wd"
+    WITHDRAW_CONFIRM = "wdok"
+
+
+class RoleChoice(StrEnum):
+    REGION = "region"
+    INSTITUTE = "institute"
+    MUNICIPALITY = "municipality"
+    SCHOOL = "school"
+    PARTNER = "partner"
+    SKIP = "skip"
+
+
+class PubCb(CallbackData, prefix="pub1"):
+    """Admin actions on a draft or published resolution."""
+
+    action: PubAction
+    resolution_id: int
+    addressee_id: int = 0
+    role: RoleChoice = RoleChoice.SKIP

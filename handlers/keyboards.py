@@ -1,0 +1,118 @@
+"""Keyboards as pure functions returning InlineKeyboardMarkup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.callbacks import PubAction, PubCb, ReportAction, ReportCb, RoleChoice
+
+if TYPE_CHECKING:
+    from models.publishing import Preview
+
+STATUS_LABELS: dict[str, str] = {
+    "new": "новое",
+    "acknowledged": "ознакомлен",
+    "not_started": "не начато",
+    "in_progress": "в работе",
+    "done": "выполнено",
+    "blocked": "есть трудности",
+    "accepted": "принято",
+}
+
+REPORT_LABELS: dict[ReportAction, str] = {
+    ReportAction.ACK: "Ознакомлен",
+    ReportAction.NOT_STARTED: "Не начато",
+    ReportAction.IN_PROGRESS: "В работе",
+    ReportAction.DONE: "Выполнено",
+    ReportAction.BLOCKED: "Есть трудности",
+}
+STATUS_ACTIONS = (ReportAction.NOT_STARTED, ReportAction.IN_PROGRESS, ReportAction.DONE, ReportAction.BLOCKED)
+
+
+def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboardMarkup:
+    """One row per item of a resolution message: (number, assignment id, status).
+
+    A new item offers «Ознакомлен»; an acknowledged one opens its card with the status buttons,
+    so any report is two taps away.
+    """
+    builder = InlineKeyboardBuilder()
+    for number, assignment_id, status in items:
+        if status == "new":
+            text, action = f"{number} · {REPORT_LABELS[ReportAction.ACK]}", ReportAction.ACK
+        else:
+            text, action = f"{number} · {STATUS_LABELS.get(status, status)} · отчёт", ReportAction.OPEN
+        builder.button(text=text, callback_data=ReportCb(assignment_id=assignment_id, action=action))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def item_card_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    """The four statuses for one item."""
+    builder = InlineKeyboardBuilder()
+    for action in STATUS_ACTIONS:
+        builder.button(text=REPORT_LABELS[action], callback_data=ReportCb(assignment_id=assignment_id, action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
+    """Under the parsed-resolution preview: fix roles, view texts, publish or cancel."""
+    rid = preview.resolution.id
+    builder = InlineKeyboardBuilder()
+    for number, reach in enumerate(preview.reach, 1):
+        if not reach.roles and not reach.skipped:
+            builder.button(
+                text=f"{number}: указать роль",
+                callback_data=PubCb(action=PubAction.ASK_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
+            )
+        if reach.target is not None:
+            builder.button(
+                text=f"{number}: всем, а не одной организации",
+                callback_data=PubCb(action=PubAction.ALL_OF_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
+            )
+        builder.button(
+            text=f"{number}: полный текст",
+            callback_data=PubCb(action=PubAction.SHOW, resolution_id=rid, addressee_id=reach.addressee_id),
+        )
+    publish_action = PubAction.CONFIRM_DUPLICATE if preview.duplicate_of else PubAction.PUBLISH
+    publish_text = "Всё равно опубликовать" if preview.duplicate_of else "Опубликовать"
+    builder.button(text=publish_text, callback_data=PubCb(action=publish_action, resolution_id=rid))
+    builder.button(text="Отмена", callback_data=PubCb(action=PubAction.CANCEL, resolution_id=rid))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+ROLE_BUTTONS: dict[RoleChoice, str] = {
+    RoleChoice.REGION: "Департамент",
+    RoleChoice.INSTITUTE: "СОИРО",
+    RoleChoice.MUNICIPALITY: "Муниципалитеты",
+    RoleChoice.SCHOOL: "Школы",
+    RoleChoice.PARTNER: "Партнёры",
+    RoleChoice.SKIP: "Пропустить адресата",
+}
+
+
+def role_choice_keyboard(resolution_id: int, addressee_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for role, label in ROLE_BUTTONS.items():
+        builder.button(
+            text=label,
+            callback_data=PubCb(
+                action=PubAction.SET_ROLE, resolution_id=resolution_id, addressee_id=addressee_id, role=role
+            ),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def withdraw_keyboard(resolution_id: int, *, confirm: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    action = PubAction.WITHDRAW_CONFIRM if confirm else PubAction.WITHDRAW
+    builder.button(
+        text="Да, отозвать" if confirm else "Отозвать", callback_data=PubCb(action=action, resolution_id=resolution_id)
+    )
+    return builder.as_markup()

@@ -1,0 +1,413 @@
+"""Publishing a resolution: draft → preview → assignments and queued notifications; withdrawal.
+
+The service owns the transaction: each public coroutine commits once. Messages are queued in the
+outbox in the same transaction as the assignments, so a crash can never leave one without the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from handlers import texts
+from handlers.keyboards import resolution_keyboard
+from models import outbox
+from models.entities import (
+    Addressee,
+    Approval,
+    Assignment,
+    Broadcast,
+    Delivery,
+    DeliveryState,
+    Member,
+    Organisation,
+    Recommendation,
+    Resolution,
+    ResolutionState,
+    Status,
+)
+from models.messages import SEP, group_blocks
+from models.parsing import ParsedResolution, content_fingerprint
+from models.targeting import OrgRef, match_organisation
+from models.timeutil import utcnow
+
+CLOSED = (Status.ACCEPTED,)
+
+
+class PublishError(Exception):
+    """A publication step that cannot go on; `message` is shown to the admin."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(slots=True)
+class AddresseeReach:
+    addressee_id: int
+    heading: str
+    roles: list[str]
+    items: int
+    skipped: bool
+    target: str | None  # the one organisation the heading names, if matched
+    organisations: int
+    members: int
+
+
+@dataclass(slots=True)
+class Preview:
+    resolution: Resolution
+    reach: list[AddresseeReach] = field(default_factory=list)
+    duplicate_of: Resolution | None = None
+
+    @property
+    def unmapped(self) -> list[AddresseeReach]:
+        return [r for r in self.reach if not r.roles and not r.skipped]
+
+
+def batch_name(resolution_id: int) -> str:
+    return f"pub{resolution_id}"
+
+
+async def save_draft(
+    session: AsyncSession, parsed: ParsedResolution, *, created_by: int, source_name: str | None
+) -> Resolution:
+    """Store what the parser found as a draft; headings naming one organisation are matched now."""
+    refs = [
+        OrgRef(o.id, o.kind, o.name)
+        for o in (await session.scalars(select(Organisation).where(Organisation.kind != "school"))).all()
+    ]
+    resolution = Resolution(
+        title=parsed.title,
+        date=parsed.date,
+        content_hash=content_fingerprint(parsed),
+        source_name=source_name,
+        state=ResolutionState.DRAFT,
+        created_by=created_by,
+    )
+    for position, parsed_addressee in enumerate(parsed.addressees):
+        roles = [str(r) for r in parsed_addressee.roles]
+        match = match_organisation(parsed_addressee.heading, roles, refs)
+        addressee = Addressee(
+            position=position,
+            heading=parsed_addressee.heading,
+            roles=roles,
+            target_organisation_id=match.id if match else None,
+            skipped=False,
+        )
+        addressee.recommendations = [
+            Recommendation(
+                position=i,
+                text=item.text,
+                due=item.due,
+                starts=item.starts,
+                recurring=item.recurring,
+                period=str(item.period) if item.period else None,
+            )
+            for i, item in enumerate(parsed_addressee.recommendations)
+        ]
+        resolution.addressees.append(addressee)
+    session.add(resolution)
+    await session.commit()
+    return resolution
+
+
+async def load(session: AsyncSession, resolution_id: int) -> Resolution | None:
+    return await session.scalar(
+        select(Resolution)
+        .options(selectinload(Resolution.addressees).selectinload(Addressee.recommendations))
+        .where(Resolution.id == resolution_id)
+    )
+
+
+async def _target_org_ids(session: AsyncSession, addressee: Addressee) -> list[int]:
+    if addressee.skipped or not addressee.roles:
+        return []
+    if addressee.target_organisation_id is not None:
+        return [addressee.target_organisation_id]
+    return list((await session.scalars(select(Organisation.id).where(Organisation.kind.in_(addressee.roles)))).all())
+
+
+async def preview(session: AsyncSession, resolution_id: int) -> Preview:
+    resolution = await load(session, resolution_id)
+    if resolution is None:
+        raise PublishError("Черновик не найден: пришлите файл ещё раз.")
+    result = Preview(resolution=resolution)
+    result.duplicate_of = await session.scalar(
+        select(Resolution).where(
+            Resolution.content_hash == resolution.content_hash,
+            Resolution.state == ResolutionState.PUBLISHED,
+            Resolution.id != resolution.id,
+        )
+    )
+    for addressee in resolution.addressees:
+        org_ids = await _target_org_ids(session, addressee)
+        members = 0
+        if org_ids:
+            members = (
+                await session.scalar(
+                    select(func.count(Member.id)).where(
+                        Member.organisation_id.in_(org_ids),
+                        Member.approval == Approval.APPROVED,
+                        Member.active.is_(True),
+                    )
+                )
+                or 0
+            )
+        target = None
+        if addressee.target_organisation_id is not None:
+            target = await session.scalar(
+                select(Organisation.name).where(Organisation.id == addressee.target_organisation_id)
+            )
+        result.reach.append(
+            AddresseeReach(
+                addressee_id=addressee.id,
+                heading=addressee.heading,
+                roles=list(addressee.roles),
+                items=len(addressee.recommendations),
+                skipped=addressee.skipped,
+                target=target,
+                organisations=len(org_ids),
+                members=members,
+            )
+        )
+    return result
+
+
+async def map_addressee(session: AsyncSession, *, resolution_id: int, addressee_id: int, role: str | None) -> None:
+    """Give an addressee a role (or skip it with role=None) while the resolution is still a draft."""
+    addressee = await session.get(Addressee, addressee_id)
+    resolution = await session.get(Resolution, resolution_id)
+    if addressee is None or resolution is None or addressee.resolution_id != resolution_id:
+        raise PublishError("Адресат не найден.")
+    if resolution.state != ResolutionState.DRAFT:
+        raise PublishError("Резолюция уже опубликована: роли менять нельзя.")
+    if role is None:
+        addressee.skipped = True
+    else:
+        addressee.roles = [role]
+        addressee.skipped = False
+    await session.commit()
+
+
+async def clear_target(session: AsyncSession, *, resolution_id: int, addressee_id: int) -> None:
+    """Address the whole role instead of the one organisation the heading seemed to name."""
+    addressee = await session.get(Addressee, addressee_id)
+    resolution = await session.get(Resolution, resolution_id)
+    if addressee is None or resolution is None or addressee.resolution_id != resolution_id:
+        raise PublishError("Адресат не найден.")
+    if resolution.state != ResolutionState.DRAFT:
+        raise PublishError("Резолюция уже опубликована.")
+    addressee.target_organisation_id = None
+    await session.commit()
+
+
+def compose(
+    resolution: Resolution, items: Sequence[tuple[Recommendation, Assignment]]
+) -> list[tuple[str, dict[str, object]]]:
+    """One member's notification: title and date, then the items, split at item boundaries.
+
+    Returns (html text, reply_markup as Telegram JSON) per message; each part carries the buttons
+    of its own items.
+    """
+    header = f"📄 <b>{texts.esc(resolution.title)}</b>"
+    if resolution.date:
+        header += f"\nот {texts.fmt_date(resolution.date)}"
+    blocks = [header]
+    for number, (rec, _assignment) in enumerate(items, 1):
+        blocks.append(texts.item_block(number, rec.text, due=rec.due, starts=rec.starts, recurring=rec.recurring))
+    result: list[tuple[str, dict[str, object]]] = []
+    for group in group_blocks(blocks):
+        chunk = [(i, items[i - 1][1]) for i in group if i > 0]  # block 0 is the header
+        markup = resolution_keyboard((n, a.id, a.status) for n, a in chunk)
+        result.append((SEP.join(blocks[i] for i in group), markup.model_dump(exclude_none=True, mode="json")))
+    return result
+
+
+async def _queue_for_members(
+    session: AsyncSession,
+    resolution: Resolution,
+    members: Sequence[Member],
+    *,
+    batch: str | None,
+) -> int:
+    """Queue each member's notification about `resolution` (keys make re-queueing harmless)."""
+    rows: list[dict[str, object]] = []
+    org_ids = {m.organisation_id for m in members}
+    pairs = (
+        await session.execute(
+            select(Recommendation, Assignment)
+            .join(Assignment, Assignment.recommendation_id == Recommendation.id)
+            .join(Addressee, Addressee.id == Recommendation.addressee_id)
+            .where(
+                Addressee.resolution_id == resolution.id,
+                Assignment.organisation_id.in_(org_ids),
+                Assignment.status.not_in(CLOSED),
+            )
+            .order_by(Addressee.position, Recommendation.position)
+        )
+    ).all()
+    by_org: dict[int, list[tuple[Recommendation, Assignment]]] = {}
+    for rec, assignment in pairs:
+        by_org.setdefault(assignment.organisation_id, []).append((rec, assignment))
+    for member in members:
+        items = by_org.get(member.organisation_id or -1)
+        if not items:
+            continue
+        for part_no, (text, markup) in enumerate(compose(resolution, items)):
+            rows.append(
+                {
+                    "key": f"pub:{resolution.id}:{member.id}:{part_no}",
+                    "chat_id": member.user_id,
+                    "member_id": member.id,
+                    "batch": batch,
+                    "payload": outbox.payload(text, markup),
+                }
+            )
+    await outbox.enqueue(session, rows)  # type: ignore[arg-type]
+    return len(rows)
+
+
+async def publish(
+    session: AsyncSession, *, resolution_id: int, admin_chat_id: int, now: datetime | None = None
+) -> Broadcast:
+    """Create the assignments, queue every addressed member's notification, open the broadcast."""
+    resolution = await load(session, resolution_id)
+    if resolution is None:
+        raise PublishError("Черновик не найден: пришлите файл ещё раз.")
+    if resolution.state != ResolutionState.DRAFT:
+        raise PublishError("Эта резолюция уже опубликована.")
+    if any(not a.roles and not a.skipped for a in resolution.addressees):
+        raise PublishError("Укажите роль для каждого адресата без роли или пропустите его.")
+    now = now or utcnow()
+    assignments: list[Assignment] = []
+    for addressee in resolution.addressees:
+        for org_id in await _target_org_ids(session, addressee):
+            for rec in addressee.recommendations:
+                assignments.append(
+                    Assignment(recommendation_id=rec.id, organisation_id=org_id, status=Status.NEW, due=rec.due)
+                )
+    session.add_all(assignments)
+    resolution.state = ResolutionState.PUBLISHED
+    resolution.published_at = now
+    broadcast = Broadcast(batch=batch_name(resolution.id), resolution_id=resolution.id, admin_chat_id=admin_chat_id)
+    session.add(broadcast)
+    await session.flush()
+    org_ids = {a.organisation_id for a in assignments}
+    members = (
+        await session.scalars(
+            select(Member).where(
+                Member.organisation_id.in_(org_ids),
+                Member.approval == Approval.APPROVED,
+                Member.active.is_(True),
+            )
+        )
+    ).all()
+    await _queue_for_members(session, resolution, members, batch=broadcast.batch)
+    await _plan_reminders(session, [a.id for a in assignments], now)
+    await session.commit()
+    return broadcast
+
+
+async def _plan_reminders(session: AsyncSession, assignment_ids: list[int], now: datetime) -> None:
+    """Hand new assignments to the reminder planner (it sets next_reminder_at)."""
+    try:
+        from scheduler.planner import plan_assignments
+    except ImportError:  # the planner ships with the reminders feature
+        return
+    await plan_assignments(session, assignment_ids, now)
+
+
+async def attach_progress(session: AsyncSession, broadcast_id: int, message_id: int, text: str) -> None:
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is not None:
+        broadcast.progress_message_id = message_id
+        broadcast.progress_text = text
+        await session.commit()
+
+
+async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime | None = None) -> int:
+    """Withdraw a published resolution: unsent messages are cancelled, reminders stop, members who
+    got it are told once. History (assignments, reports) stays. Returns the number of notices queued."""
+    resolution = await session.get(Resolution, resolution_id)
+    if resolution is None or resolution.state != ResolutionState.PUBLISHED:
+        raise PublishError("Резолюция не опубликована или уже отозвана.")
+    resolution.state = ResolutionState.WITHDRAWN
+    resolution.withdrawn_at = now or utcnow()
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.batch == batch_name(resolution_id), Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.CANCELLED, last_error="резолюция отозвана")
+    )
+    rec_ids = (
+        select(Recommendation.id)
+        .join(Addressee, Addressee.id == Recommendation.addressee_id)
+        .where(Addressee.resolution_id == resolution_id)
+    )
+    await session.execute(
+        update(Assignment).where(Assignment.recommendation_id.in_(rec_ids)).values(next_reminder_at=None)
+    )
+    told = (
+        await session.execute(
+            select(Delivery.member_id, Delivery.chat_id)
+            .where(Delivery.batch == batch_name(resolution_id), Delivery.state == DeliveryState.SENT)
+            .distinct()
+        )
+    ).all()
+    text = texts.WITHDRAWN_NOTICE.format(title=texts.esc(resolution.title))
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"wd:{resolution_id}:{chat_id}",
+                "chat_id": chat_id,
+                "member_id": member_id,
+                "payload": outbox.payload(text),
+            }
+            for member_id, chat_id in told
+        ],
+    )
+    await session.commit()
+    return len(told)
+
+
+async def catch_up_member(session: AsyncSession, member: Member) -> int:
+    """A member who joins later gets the open items of already-published resolutions (once)."""
+    if member.organisation_id is None:
+        return 0
+    resolutions = (
+        await session.scalars(
+            select(Resolution)
+            .join(Addressee, Addressee.resolution_id == Resolution.id)
+            .join(Recommendation, Recommendation.addressee_id == Addressee.id)
+            .join(Assignment, Assignment.recommendation_id == Recommendation.id)
+            .where(
+                Resolution.state == ResolutionState.PUBLISHED,
+                Assignment.organisation_id == member.organisation_id,
+                Assignment.status.not_in(CLOSED),
+            )
+            .distinct()
+            .order_by(Resolution.id)
+        )
+    ).all()
+    queued = 0
+    for resolution in resolutions:
+        queued += await _queue_for_members(session, resolution, [member], batch=None)
+    await session.commit()
+    return queued
+
+
+async def published(session: AsyncSession, *, limit: int = 20) -> Sequence[Resolution]:
+    return (
+        await session.scalars(
+            select(Resolution)
+            .where(Resolution.state == ResolutionState.PUBLISHED)
+            .order_by(Resolution.id.desc())
+            .limit(limit)
+        )
+    ).all()

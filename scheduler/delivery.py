@@ -1,0 +1,311 @@
+"""The delivery worker: drains the outbox at Telegram's pace, exactly once per row.
+
+Protocol per row: claim it (state SENDING, attempts + 1) and commit, send, then record the result
+and commit. A row found in SENDING at start was in flight when the process died; Telegram offers no
+idempotency key, so it is not resent (at-most-once) but marked UNCONFIRMED and counted in the
+admin's summary. Every other row is sent exactly once.
+
+Limits: a token bucket keeps the global rate at `delivery_rate_per_second`; one chat gets at most one
+message per `delivery_chat_interval_seconds`; a 429 pauses everything for `retry_after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from models.entities import Delivery, DeliveryState, Member
+from models.timeutil import utcnow
+from scheduler.progress import ProgressReporter
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+class TokenBucket:
+    """Global send rate. A small burst keeps any one-second window within rate + burst."""
+
+    def __init__(self, rate: float, clock: Clock = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate / 10)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.stamp = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def take(self, wanted: int) -> int:
+        self._refill()
+        granted = min(wanted, int(self.tokens))
+        self.tokens -= granted
+        return granted
+
+    def wait_time(self) -> float:
+        self._refill()
+        return max(0.0, (1 - self.tokens) / self.rate)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    row_id: int
+    state: DeliveryState | None  # None: back to PENDING for a retry
+    message_id: int | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    refund_attempt: bool = False  # a 429 is not the message's fault
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    batches_touched: set[str] = field(default_factory=set)
+
+
+class DeliveryWorker:
+    """Sends pending outbox rows; started and stopped with the dispatcher."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        clock: Clock = time.monotonic,
+        max_batch: int = 200,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.settings = settings
+        self.clock = clock
+        self.bucket = TokenBucket(settings.delivery_rate_per_second, clock)
+        self.max_batch = max_batch
+        self.stats = WorkerStats()
+        self.progress = ProgressReporter(bot, session_factory, settings, clock=clock)
+        self._chat_ready_at: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.recover()
+        self._task = asyncio.create_task(self.run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        """Finish the round in flight (its results are recorded), then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """New rows were queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Rows left in SENDING by a crash become UNCONFIRMED (at-most-once). Returns their number."""
+        async with self.session_factory() as session:
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.state == DeliveryState.SENDING)
+                .values(state=DeliveryState.UNCONFIRMED, last_error="прервано перезапуском бота")
+                .returning(Delivery.batch)
+            )
+            batches = {b for (b,) in result.all() if b}
+            await session.commit()
+        self.stats.batches_touched |= batches
+        if batches:
+            log.warning("recovered %d interrupted batches", len(batches))
+        return len(batches)
+
+    # -- main loop -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                did = await self.run_once()
+            except Exception:  # a database hiccup must not kill the worker; retry shortly
+                log.exception("delivery round failed")
+                did = False
+            await self.progress.refresh(self.stats.batches_touched)
+            if not did:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        # After a 429 sleep out the pause; otherwise poll each second unless woken earlier.
+        delay = max(0.0, self._paused_until - self.clock()) or 1.0
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def run_once(self) -> bool:
+        """One round: claim what the limits allow, send it concurrently, record results."""
+        now_mono = self.clock()
+        if now_mono < self._paused_until:
+            return False
+        wanted = self.bucket.take(self.max_batch)
+        if wanted == 0:
+            await asyncio.sleep(self.bucket.wait_time())
+            return True
+        async with self.session_factory() as session:
+            rows = await self._claim(session, wanted, now_mono)
+        # Unused tokens go back: a quiet outbox must not bank a burst.
+        self.bucket.tokens += wanted - len(rows)
+        if not rows:
+            return False
+        outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+        async with self.session_factory() as session:
+            await self._record(session, outcomes)
+        return True
+
+    async def drain(self) -> None:
+        """Send until nothing is pending (tests and benchmarks; wrap in asyncio.timeout)."""
+        while True:
+            did = await self.run_once()
+            await self.progress.refresh(self.stats.batches_touched)
+            if not did:
+                async with self.session_factory() as session:
+                    left = await session.scalar(
+                        select(Delivery.id).where(Delivery.state == DeliveryState.PENDING).limit(1)
+                    )
+                if left is None:
+                    return
+                await asyncio.sleep(0.02)
+
+    async def _claim(self, session: AsyncSession, wanted: int, now_mono: float) -> list[Delivery]:
+        now = utcnow()
+        candidates = (
+            await session.scalars(
+                select(Delivery)
+                .where(Delivery.state == DeliveryState.PENDING)
+                .order_by(Delivery.priority, Delivery.id)
+                .limit(wanted * 4 + 20)
+            )
+        ).all()
+        chosen: list[Delivery] = []
+        chats: set[int] = set()
+        for row in candidates:
+            if row.not_before is not None and row.not_before > now:
+                continue
+            if row.chat_id in chats or self._chat_ready_at.get(row.chat_id, 0.0) > now_mono:
+                continue  # one message per chat per interval; later rows of this chat wait
+            chosen.append(row)
+            chats.add(row.chat_id)
+            if len(chosen) == wanted:
+                break
+        if not chosen:
+            return []
+        ids = [row.id for row in chosen]
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
+        )
+        await session.commit()  # the attempt is on disk before the request leaves
+        interval = self.settings.delivery_chat_interval_seconds
+        for row in chosen:
+            self._chat_ready_at[row.chat_id] = now_mono + interval
+            if row.batch:
+                self.stats.batches_touched.add(row.batch)
+        return chosen
+
+    async def _send(self, row: Delivery) -> _Outcome:
+        payload: dict[str, Any] = row.payload
+        markup = payload.get("reply_markup")
+        try:
+            message = await self.bot.send_message(
+                chat_id=row.chat_id,
+                text=payload["text"],
+                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+            )
+        except TelegramRetryAfter as exc:
+            self.stats.rate_limited += 1
+            self._paused_until = max(self._paused_until, self.clock() + exc.retry_after)
+            log.warning("429 from Telegram: pausing %ss", exc.retry_after)
+            return _Outcome(row.id, None, error=f"429 retry_after={exc.retry_after}", refund_attempt=True)
+        except TelegramForbiddenError as exc:
+            self.stats.blocked += 1
+            return _Outcome(row.id, DeliveryState.BLOCKED, error=exc.message)
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            # The request itself is wrong (or the chat is gone): retrying cannot help.
+            self.stats.failed += 1
+            log.error("delivery %s rejected: %s", row.id, exc.message)
+            return _Outcome(row.id, DeliveryState.FAILED, error=exc.message)
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
+            return self._retry_or_fail(row, str(exc))
+        self.stats.sent += 1
+        return _Outcome(row.id, DeliveryState.SENT, message_id=message.message_id)
+
+    def _retry_or_fail(self, row: Delivery, error: str) -> _Outcome:
+        attempts = row.attempts + 1  # the claim incremented it in the database
+        if attempts >= self.settings.delivery_max_attempts:
+            self.stats.failed += 1
+            return _Outcome(row.id, DeliveryState.FAILED, error=error)
+        self.stats.retried += 1
+        backoff = min(300.0, 2.0**attempts)
+        return _Outcome(row.id, None, error=error, not_before=utcnow() + timedelta(seconds=backoff))
+
+    async def _record(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:
+        now = utcnow()
+        sent = [o for o in outcomes if o.state == DeliveryState.SENT]
+        if sent:
+            await session.execute(
+                update(Delivery),
+                [
+                    {"id": o.row_id, "state": DeliveryState.SENT, "message_id": o.message_id, "sent_at": now}
+                    for o in sent
+                ],
+            )
+        for outcome in outcomes:
+            if outcome.state == DeliveryState.SENT:
+                continue
+            values: dict[str, Any] = {"last_error": outcome.error}
+            if outcome.state is None:
+                values |= {"state": DeliveryState.PENDING, "not_before": outcome.not_before}
+                if outcome.refund_attempt:
+                    values["attempts"] = Delivery.attempts - 1
+            else:
+                values["state"] = outcome.state
+            await session.execute(update(Delivery).where(Delivery.id == outcome.row_id).values(**values))
+        blocked = [o.row_id for o in outcomes if o.state == DeliveryState.BLOCKED]
+        if blocked:
+            chat_ids = select(Delivery.chat_id).where(Delivery.id.in_(blocked)).scalar_subquery()
+            await session.execute(update(Member).where(Member.user_id.in_(chat_ids)).values(active=False))
+            # The rest of that user's queue would only collect more 403s.
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.chat_id.in_(chat_ids), Delivery.state == DeliveryState.PENDING)
+                .values(state=DeliveryState.BLOCKED, last_error="пользователь заблокировал бота")
+            )
+        await session.commit()

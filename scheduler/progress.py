@@ -1,0 +1,79 @@
+"""The admin's live progress message for a broadcast: edited at most every few seconds, never to the
+same text, then replaced by a final summary."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from handlers.texts import progress_text
+from models.entities import Broadcast, Delivery, DeliveryState, Resolution
+from models.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+OPEN_STATES = {DeliveryState.PENDING, DeliveryState.SENDING}
+
+
+class ProgressReporter:
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.interval = settings.progress_edit_interval_seconds
+        self.clock = clock
+        self._last_edit: dict[str, float] = {}
+
+    async def refresh(self, batches: set[str]) -> None:
+        """Update the progress of every batch touched; finished batches leave the set."""
+        for batch in list(batches):
+            try:
+                finished = await self._refresh_one(batch)
+            except TelegramAPIError as exc:  # the admin deleted the message or blocked the bot
+                log.info("progress for %s not shown: %s", batch, exc.message)
+                finished = True
+            if finished:
+                batches.discard(batch)
+
+    async def _refresh_one(self, batch: str) -> bool:
+        async with self.session_factory() as session:
+            rows = (
+                await session.execute(
+                    select(Delivery.state, func.count()).where(Delivery.batch == batch).group_by(Delivery.state)
+                )
+            ).all()
+            counts = {str(state): int(n) for state, n in rows}
+            final = not any(counts.get(s, 0) for s in OPEN_STATES)
+            now = self.clock()
+            if not final and now - self._last_edit.get(batch, -1e9) < self.interval:
+                return False
+            broadcast = await session.scalar(select(Broadcast).where(Broadcast.batch == batch))
+            if broadcast is None or broadcast.progress_message_id is None:
+                return final
+            if broadcast.finished_at is not None:
+                return True
+            title = await session.scalar(select(Resolution.title).where(Resolution.id == broadcast.resolution_id))
+            text = progress_text(title or "", counts, final=final)
+            if text != broadcast.progress_text:
+                await self.bot.edit_message_text(
+                    text=text, chat_id=broadcast.admin_chat_id, message_id=broadcast.progress_message_id
+                )
+                broadcast.progress_text = text
+            self._last_edit[batch] = now
+            if final:
+                broadcast.finished_at = utcnow()
+                self._last_edit.pop(batch, None)
+            await session.commit()
+            return final

@@ -19,7 +19,7 @@ EXIT_CONFIG = 2
 def _settings_or_exit() -> Settings:
     """Load settings; on a bad value print one line naming the setting and exit with status 2."""
     try:
-        return Settings()  # type: ignore[call-arg]  # values come from the environment
+        return Settings()  # values come from the environment
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "?"

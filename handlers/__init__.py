@@ -6,7 +6,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, fallback, upload
+    from handlers import common, fallback, progress, reports, upload
 
     # The fallback router must stay last: it answers whatever the others did not take.
-    return [upload.create_router(), common.create_router(), fallback.create_router()]
+    return [
+        upload.create_router(),
+        reports.create_router(),
+        progress.create_router(),
+        common.create_router(),
+        fallback.create_router(),
+    ]

@@ -51,3 +51,9 @@ class PubCb(CallbackData, prefix="pub1"):
     resolution_id: int
     addressee_id: int = 0
     role: RoleChoice = RoleChoice.SKIP
+
+
+class CommentCb(CallbackData, prefix="cmt1"):
+    """Skip the optional comment / file after a status report."""
+
+    report_id: int

@@ -21,3 +21,14 @@ class IsApprovedMember(Filter):
 
     async def __call__(self, event: TelegramObject, member: Member | None) -> bool:
         return member is not None and member.approval == Approval.APPROVED
+
+
+class IsAdminOrMember(Filter):
+    """Admins, or approved members."""
+
+    async def __call__(
+        self, event: TelegramObject, event_from_user: User | None, settings: Settings, member: Member | None
+    ) -> bool:
+        if event_from_user is not None and event_from_user.id in settings.admin_ids:
+            return True
+        return member is not None and member.approval == Approval.APPROVED

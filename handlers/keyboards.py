@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import PubAction, PubCb, ReportAction, ReportCb, RoleChoice
+from handlers.callbacks import CommentCb, PubAction, PubCb, ReportAction, ReportCb, RoleChoice
 
 if TYPE_CHECKING:
     from models.publishing import Preview
@@ -116,3 +116,31 @@ def withdraw_keyboard(resolution_id: int, *, confirm: bool) -> InlineKeyboardMar
         text="Да, отозвать" if confirm else "Отозвать", callback_data=PubCb(action=action, resolution_id=resolution_id)
     )
     return builder.as_markup()
+
+
+def comment_keyboard(report_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Пропустить", callback_data=CommentCb(report_id=report_id))
+    return builder.as_markup()
+
+
+def with_item_status(
+    markup: InlineKeyboardMarkup | None, assignment_id: int, status: str
+) -> InlineKeyboardMarkup | None:
+    """The resolution message's keyboard with one item's button showing its new status.
+
+    None when the keyboard has no button for that item (nothing to edit).
+    """
+    if markup is None:
+        return None
+    rows = [list(row) for row in markup.inline_keyboard]
+    for row in rows:
+        for index, button in enumerate(row):
+            data = button.callback_data or ""
+            if not data.startswith(f"{ReportCb.__prefix__}:") or ReportCb.unpack(data).assignment_id != assignment_id:
+                continue
+            number = button.text.split(" · ", 1)[0]
+            fresh = resolution_keyboard([(int(number) if number.isdigit() else 0, assignment_id, status)])
+            row[index] = fresh.inline_keyboard[0][0]
+            return InlineKeyboardMarkup(inline_keyboard=rows)
+    return None

@@ -208,3 +208,45 @@ WITHDRAW_ASK = "Отозвать резолюцию «{title}»? Участни�
 WITHDRAW_DONE = "Резолюция отозвана. Уведомлений поставлено в очередь: {n}."
 RESOLUTIONS_EMPTY = "Опубликованных резолюций пока нет."
 RESOLUTIONS_HEAD = "<b>Опубликованные резолюции</b>"
+
+STATUS_NAMES = {
+    "new": "новое",
+    "acknowledged": "ознакомлен",
+    "not_started": "не начато",
+    "in_progress": "в работе",
+    "done": "выполнено, ждёт проверки",
+    "blocked": "есть трудности",
+    "accepted": "выполнено и принято",
+}
+REPORT_ACK = "Отмечено: ознакомлен"
+REPORT_SAVED = "Статус: {status}"
+REPORT_SAME = "Статус уже такой"
+REPORT_ASK_COMMENT = "Добавьте комментарий одним сообщением или нажмите «Пропустить»."
+REPORT_ASK_EVIDENCE = (
+    "Добавьте комментарий одним сообщением, либо пришлите файл или фото как подтверждение, или нажмите «Пропустить»."
+)
+REPORT_COMMENT_SAVED = "Комментарий сохранён."
+REPORT_FILE_SAVED = "Файл сохранён как подтверждение."
+REPORT_NO_COMMENT = "Без комментария."
+
+
+def item_card(resolution_title: str, number_text: str, due: date | None, status: str, last_comment: str | None) -> str:
+    lines = [f"<i>{esc(_short(resolution_title, 200))}</i>", "", esc(_short(number_text, ITEM_TEXT_LIMIT))]
+    if due:
+        lines.append(f"⏰ срок: {fmt_date(due)}")
+    lines.append(f"<b>Статус:</b> {STATUS_NAMES.get(status, status)}")
+    if last_comment:
+        lines.append(f"<b>Комментарий:</b> {esc(_short(last_comment, 500))}")
+    return "\n".join(lines)
+
+
+PROGRESS_EMPTY = "Пока нечего показать: опубликованных резолюций для ваших организаций нет."
+PROGRESS_HEAD = "<b>Ход исполнения</b>"
+PROGRESS_ORDER = ("new", "acknowledged", "not_started", "in_progress", "blocked", "done", "accepted")
+
+
+def progress_block(title: str, counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    closed = counts.get("accepted", 0)
+    parts = [f"{STATUS_NAMES[s]}: {counts[s]}" for s in PROGRESS_ORDER if counts.get(s)]
+    return f"<b>{esc(_short(title, 200))}</b>\nЗакрыто {closed} из {total}\n" + "; ".join(parts)

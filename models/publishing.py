@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,11 +119,12 @@ async def save_draft(
 
 
 async def load(session: AsyncSession, resolution_id: int) -> Resolution | None:
-    return await session.scalar(
+    resolution: Resolution | None = await session.scalar(
         select(Resolution)
         .options(selectinload(Resolution.addressees).selectinload(Addressee.recommendations))
         .where(Resolution.id == resolution_id)
     )
+    return resolution
 
 
 async def _target_org_ids(session: AsyncSession, addressee: Addressee) -> list[int]:
@@ -237,7 +239,7 @@ async def _queue_for_members(
     batch: str | None,
 ) -> int:
     """Queue each member's notification about `resolution` (keys make re-queueing harmless)."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     org_ids = {m.organisation_id for m in members}
     pairs = (
         await session.execute(
@@ -269,7 +271,7 @@ async def _queue_for_members(
                     "payload": outbox.payload(text, markup),
                 }
             )
-    await outbox.enqueue(session, rows)  # type: ignore[arg-type]
+    await outbox.enqueue(session, rows)
     return len(rows)
 
 

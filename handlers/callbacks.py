@@ -57,3 +57,19 @@ class CommentCb(CallbackData, prefix="cmt1"):
     """Skip the optional comment / file after a status report."""
 
     report_id: int
+
+
+class ReviewAction(StrEnum):
+    ACCEPT = "ok"
+    RETURN = "ret"
+
+
+class ReviewCb(CallbackData, prefix="rev1"):
+    assignment_id: int
+    action: ReviewAction
+
+
+class TasksCb(CallbackData, prefix="tsk1"):
+    """A page of /tasks."""
+
+    page: int

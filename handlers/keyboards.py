@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import CommentCb, PubAction, PubCb, ReportAction, ReportCb, RoleChoice
+from handlers.callbacks import (
+    CommentCb,
+    PubAction,
+    PubCb,
+    ReportAction,
+    ReportCb,
+    ReviewAction,
+    ReviewCb,
+    RoleChoice,
+    TasksCb,
+)
 
 if TYPE_CHECKING:
     from models.publishing import Preview
@@ -144,3 +154,31 @@ def with_item_status(
             row[index] = fresh.inline_keyboard[0][0]
             return InlineKeyboardMarkup(inline_keyboard=rows)
     return None
+
+
+def review_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Принять", callback_data=ReviewCb(assignment_id=assignment_id, action=ReviewAction.ACCEPT))
+    builder.button(
+        text="Вернуть на доработку", callback_data=ReviewCb(assignment_id=assignment_id, action=ReviewAction.RETURN)
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def tasks_keyboard(lines: list[tuple[int, int, str]], page: int, pages: int) -> InlineKeyboardMarkup:
+    """Each listed item opens its card; arrows page through the list."""
+    builder = InlineKeyboardBuilder()
+    for number, assignment_id, _status in lines:
+        builder.button(
+            text=f"{number} · отчёт", callback_data=ReportCb(assignment_id=assignment_id, action=ReportAction.OPEN)
+        )
+    nav = []
+    if page > 0:
+        nav.append(("◀️ Назад", page - 1))
+    if page + 1 < pages:
+        nav.append(("Вперёд ▶️", page + 1))
+    for text, target in nav:
+        builder.button(text=text, callback_data=TasksCb(page=target))
+    builder.adjust(*([1] * len(lines)), max(1, len(nav)))
+    return builder.as_markup()

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers import texts
-from handlers.callbacks import CommentCb, ReportAction, ReportCb
-from handlers.keyboards import comment_keyboard, item_card_keyboard, with_item_status
+from handlers.callbacks import CommentCb, ReportAction, ReportCb, ReviewAction, ReviewCb, TasksCb
+from handlers.filters import IsApprovedMember
+from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
 from models import reports
 from models.entities import Member, Status
+from scheduler.delivery import DeliveryWorker
 
 ACTION_STATUS: dict[ReportAction, Status] = {
     ReportAction.ACK: Status.ACKNOWLEDGED,
@@ -28,6 +33,7 @@ EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
 
 class ReportStates(StatesGroup):
     comment = State()
+    return_comment = State()
 
 
 def _card(item: reports.ItemView) -> str:
@@ -60,6 +66,7 @@ async def on_status(
     member: Member | None,
     settings: Settings,
     state: FSMContext,
+    delivery: DeliveryWorker,
 ) -> None:
     status = ACTION_STATUS[callback_data.action]
     item, row, refusal = await reports.report(
@@ -88,6 +95,9 @@ async def on_status(
         await message.edit_reply_markup(reply_markup=markup)
     else:  # the item card itself
         await message.edit_text(_card(item), reply_markup=item_card_keyboard(item.assignment.id))
+    if row.status == Status.DONE:
+        await reports.request_review(session, item, row, settings.admin_ids)
+        delivery.wake()
     await state.set_state(ReportStates.comment)
     await state.update_data(report_id=row.id)
     ask = texts.REPORT_ASK_EVIDENCE if row.status in EVIDENCE else texts.REPORT_ASK_COMMENT
@@ -121,8 +131,120 @@ async def on_comment(message: Message, session: AsyncSession, member: Member | N
     await message.answer(texts.REPORT_FILE_SAVED if file_id else texts.REPORT_COMMENT_SAVED)
 
 
+async def on_accept(
+    callback: CallbackQuery,
+    callback_data: ReviewCb,
+    session: AsyncSession,
+    settings: Settings,
+    delivery: DeliveryWorker,
+) -> None:
+    _item, refusal = await reports.review(
+        session,
+        reviewer_id=callback.from_user.id,
+        assignment_id=callback_data.assignment_id,
+        accept=True,
+        comment=None,
+        admin_ids=settings.admin_ids,
+    )
+    if refusal is not None:
+        await callback.answer(str(refusal), show_alert=True)
+        return
+    await callback.answer(texts.REVIEW_ACCEPTED)
+    delivery.wake()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
+async def on_return(
+    callback: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, settings: Settings, state: FSMContext
+) -> None:
+    item = await reports.load_item(session, callback_data.assignment_id)
+    if item is None or not await reports.may_review(
+        session, callback.from_user.id, item.assignment, settings.admin_ids
+    ):
+        await callback.answer(str(reports.ReviewRefusal.NOT_REVIEWER), show_alert=True)
+        return
+    if item.assignment.status != Status.DONE:
+        await callback.answer(str(reports.ReviewRefusal.NOT_DONE), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(ReportStates.return_comment)
+    await state.update_data(assignment_id=item.assignment.id)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(texts.REVIEW_ASK_RETURN_COMMENT)
+
+
+async def on_return_comment(
+    message: Message, session: AsyncSession, settings: Settings, state: FSMContext, delivery: DeliveryWorker
+) -> None:
+    assert message.from_user is not None
+    data = await state.get_data()
+    await state.clear()
+    _item, refusal = await reports.review(
+        session,
+        reviewer_id=message.from_user.id,
+        assignment_id=int(data.get("assignment_id", 0)),
+        accept=False,
+        comment=message.text,
+        admin_ids=settings.admin_ids,
+    )
+    if refusal is not None:
+        await message.answer(str(refusal))
+        return
+    delivery.wake()
+    await message.answer(texts.REVIEW_RETURNED)
+
+
+TASKS_PAGE = 5
+
+
+async def tasks_page(session: AsyncSession, member: Member, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    assert member.organisation_id is not None
+    today = datetime.now(ZoneInfo(member.timezone or "Europe/Moscow")).date()
+    lines, total = await reports.open_tasks(
+        session, member.organisation_id, today, offset=page * TASKS_PAGE, limit=TASKS_PAGE
+    )
+    if total == 0:
+        return texts.TASKS_EMPTY, None
+    pages = (total + TASKS_PAGE - 1) // TASKS_PAGE
+    first = page * TASKS_PAGE + 1
+    blocks = [texts.TASKS_HEAD.format(shown=f"{first}–{first + len(lines) - 1}", total=total)]
+    blocks += [
+        texts.task_line(first + i, t.resolution_title, t.text, t.due, t.status, t.overdue) for i, t in enumerate(lines)
+    ]
+    markup = tasks_keyboard([(first + i, t.assignment_id, t.status) for i, t in enumerate(lines)], page, pages)
+    return "\n\n".join(blocks), markup
+
+
+async def tasks_command(message: Message, session: AsyncSession, member: Member | None) -> None:
+    if member is None or member.organisation_id is None:
+        await message.answer(texts.TASKS_EMPTY)
+        return
+    text, markup = await tasks_page(session, member, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_tasks_page(
+    callback: CallbackQuery, callback_data: TasksCb, session: AsyncSession, member: Member | None
+) -> None:
+    if member is None or member.organisation_id is None or callback_data.page < 0:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    text, markup = await tasks_page(session, member, callback_data.page)
+    if isinstance(callback.message, Message) and (callback.message.html_text != text or markup is None):
+        await callback.message.edit_text(text, reply_markup=markup)
+
+
 def create_router() -> Router:
     router = Router(name="reports")
+    router.message.register(tasks_command, Command("tasks"), IsApprovedMember())
+    router.callback_query.register(on_tasks_page, TasksCb.filter())
+    router.callback_query.register(on_accept, ReviewCb.filter(F.action == ReviewAction.ACCEPT))
+    router.callback_query.register(on_return, ReviewCb.filter(F.action == ReviewAction.RETURN))
+    router.message.register(
+        on_return_comment, StateFilter(ReportStates.return_comment), F.text & ~F.text.startswith("/")
+    )
     router.callback_query.register(on_open, ReportCb.filter(F.action == ReportAction.OPEN))
     router.callback_query.register(on_status, ReportCb.filter(F.action.in_(set(ACTION_STATUS))))
     router.callback_query.register(on_skip_comment, CommentCb.filter())

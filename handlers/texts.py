@@ -250,3 +250,24 @@ def progress_block(title: str, counts: dict[str, int]) -> str:
     closed = counts.get("accepted", 0)
     parts = [f"{STATUS_NAMES[s]}: {counts[s]}" for s in PROGRESS_ORDER if counts.get(s)]
     return f"<b>{esc(_short(title, 200))}</b>\nЗакрыто {closed} из {total}\n" + "; ".join(parts)
+
+
+REVIEW_REQUEST = (
+    "✅ <b>{org}</b> сообщает о выполнении пункта:\n{item}\n\n<i>{title}</i>\n\nПримите пункт или верните на доработку."
+)
+REVIEW_ACCEPTED_NOTICE = "Пункт принят как выполненный:\n{item}"
+REVIEW_RETURNED_NOTICE = "Пункт возвращён на доработку:\n{item}\n\nКомментарий проверяющего: {comment}"
+REVIEW_ACCEPTED = "Принято. Пункт закрыт."
+REVIEW_ASK_RETURN_COMMENT = "Напишите, что нужно доработать (одним сообщением)."
+REVIEW_RETURNED = "Пункт возвращён на доработку, организация получит ваш комментарий."
+TASKS_EMPTY = "Открытых пунктов нет. 🎉"
+TASKS_HEAD = "<b>Ваши открытые пункты</b> ({shown} из {total})"
+
+
+def task_line(number: int, title: str, text: str, due: date | None, status: str, overdue: bool) -> str:
+    mark = "🔴 просрочено, " if overdue else ""
+    due_text = f"срок {fmt_date(due)}" if due else "без срока"
+    return (
+        f"<b>{number}.</b> {esc(_short(text, 200))}\n<i>{esc(_short(title, 80))}</i>\n"
+        f"{mark}{due_text}; статус: {STATUS_NAMES.get(status, status)}"
+    )

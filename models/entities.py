@@ -206,7 +206,9 @@ class StatusReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    # Reviewers may be admins without a Member row: the Telegram id of the author is always kept.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    author_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     status: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)

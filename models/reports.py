@@ -7,23 +7,28 @@ that the resolution is still published; callback data is never trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from handlers import texts
+from models import outbox
 from models.entities import (
     Addressee,
     Approval,
     Assignment,
     Member,
+    OrgKind,
     Recommendation,
     Resolution,
     ResolutionState,
     Status,
     StatusReport,
 )
+from models.messages import shorten
 from models.timeutil import utcnow
 
 
@@ -103,7 +108,13 @@ async def report(
         new_status = Status.ACCEPTED
     if assignment.status == new_status:
         return item, None, None  # double click or a late click on the same button
-    row = StatusReport(assignment_id=assignment.id, member_id=member.id, status=new_status, created_at=utcnow())
+    row = StatusReport(
+        assignment_id=assignment.id,
+        member_id=member.id,
+        author_id=member.user_id,
+        status=new_status,
+        created_at=utcnow(),
+    )
     session.add(row)
     assignment.status = new_status
     await session.commit()
@@ -133,3 +144,174 @@ async def attach_comment(
         row.file_kind = file_kind
     await session.commit()
     return row
+
+
+class ReviewRefusal(StrEnum):
+    NOT_FOUND = "Пункт не найден."
+    NOT_REVIEWER = "Проверять этот пункт может только муниципальный специалист или администратор."
+    NOT_DONE = "Пункт уже проверен или его статус изменился."
+    WITHDRAWN = "Резолюция отозвана."
+
+
+async def may_review(session: AsyncSession, user_id: int, assignment: Assignment, admin_ids: frozenset[int]) -> bool:
+    """Admins review everything; a municipal officer reviews the schools of their own municipality."""
+    if user_id in admin_ids:
+        return True
+    reviewer = await session.scalar(select(Member).where(Member.user_id == user_id))
+    if reviewer is None or reviewer.approval != Approval.APPROVED or reviewer.organisation_id is None:
+        return False
+    org = assignment.organisation
+    return org.kind == OrgKind.SCHOOL and org.municipality_id == reviewer.organisation_id
+
+
+async def reviewer_chats(session: AsyncSession, assignment: Assignment, admin_ids: frozenset[int]) -> list[int]:
+    """Who is asked to review: the school's municipal officers, or the admins when there are none."""
+    org = assignment.organisation
+    if org.kind == OrgKind.SCHOOL and org.municipality_id is not None:
+        officers = (
+            await session.scalars(
+                select(Member.user_id).where(
+                    Member.organisation_id == org.municipality_id,
+                    Member.approval == Approval.APPROVED,
+                    Member.active.is_(True),
+                )
+            )
+        ).all()
+        if officers:
+            return list(officers)
+    return sorted(admin_ids)
+
+
+async def org_member_chats(session: AsyncSession, organisation_id: int) -> list[int]:
+    return list(
+        (
+            await session.scalars(
+                select(Member.user_id).where(
+                    Member.organisation_id == organisation_id,
+                    Member.approval == Approval.APPROVED,
+                    Member.active.is_(True),
+                )
+            )
+        ).all()
+    )
+
+
+async def review(
+    session: AsyncSession,
+    *,
+    reviewer_id: int,
+    assignment_id: int,
+    accept: bool,
+    comment: str | None,
+    admin_ids: frozenset[int],
+) -> tuple[ItemView | None, ReviewRefusal | None]:
+    """Accept a reported «Выполнено» (the item closes) or return it for rework (back to В работе)."""
+    item = await load_item(session, assignment_id)
+    if item is None:
+        return None, ReviewRefusal.NOT_FOUND
+    if item.resolution.state != ResolutionState.PUBLISHED:
+        return item, ReviewRefusal.WITHDRAWN
+    if not await may_review(session, reviewer_id, item.assignment, admin_ids):
+        return item, ReviewRefusal.NOT_REVIEWER
+    if item.assignment.status != Status.DONE:
+        return item, ReviewRefusal.NOT_DONE  # a double click, or another reviewer was faster
+    reviewer = await session.scalar(select(Member.id).where(Member.user_id == reviewer_id))
+    new_status = Status.ACCEPTED if accept else Status.IN_PROGRESS
+    row = StatusReport(
+        assignment_id=assignment_id,
+        member_id=reviewer,
+        author_id=reviewer_id,
+        status=new_status,
+        comment=comment,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    item.assignment.status = new_status
+    text = (texts.REVIEW_ACCEPTED_NOTICE if accept else texts.REVIEW_RETURNED_NOTICE).format(
+        item=texts.esc(shorten(item.recommendation.text, 300)), comment=texts.esc(comment or "—")
+    )
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"rv:{assignment_id}:{chat}:{utcnow().isoformat()}",
+                "chat_id": chat,
+                "payload": outbox.payload(text),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+            for chat in await org_member_chats(session, item.assignment.organisation_id)
+        ],
+    )
+    await session.commit()
+    return item, None
+
+
+async def request_review(
+    session: AsyncSession, item: ItemView, report: StatusReport, admin_ids: frozenset[int]
+) -> None:
+    """Queue the «accept or return» question to the reviewers of a reported «Выполнено»."""
+    from handlers.keyboards import review_keyboard
+
+    org_name = item.assignment.organisation.name
+    text = texts.REVIEW_REQUEST.format(
+        org=texts.esc(org_name),
+        item=texts.esc(shorten(item.recommendation.text, 600)),
+        title=texts.esc(shorten(item.resolution.title, 200)),
+    )
+    markup = review_keyboard(item.assignment.id).model_dump(exclude_none=True, mode="json")
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"rq:{report.id}:{chat}",
+                "chat_id": chat,
+                "payload": outbox.payload(text, markup),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+            for chat in await reviewer_chats(session, item.assignment, admin_ids)
+        ],
+    )
+    await session.commit()
+
+
+@dataclass(slots=True)
+class TaskLine:
+    assignment_id: int
+    resolution_title: str
+    text: str
+    due: date | None
+    status: str
+    overdue: bool
+
+
+async def open_tasks(
+    session: AsyncSession, organisation_id: int, today: date, *, offset: int, limit: int
+) -> tuple[list[TaskLine], int]:
+    """Open items of an organisation: overdue first, then by due date, grouped by resolution."""
+    base = (
+        select(Assignment, Recommendation.text, Resolution.title, Resolution.id)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .join(Addressee, Addressee.id == Recommendation.addressee_id)
+        .join(Resolution, Resolution.id == Addressee.resolution_id)
+        .where(
+            Assignment.organisation_id == organisation_id,
+            Assignment.status != Status.ACCEPTED,
+            Resolution.state == ResolutionState.PUBLISHED,
+        )
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    overdue_first = case((Assignment.due < today, 0), else_=1)
+    rows = (
+        await session.execute(
+            base.order_by(
+                overdue_first, Resolution.id, Assignment.due.is_(None), Assignment.due, Recommendation.position
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    lines = [
+        TaskLine(a.id, title, text, a.due, a.status, a.due is not None and a.due < today)
+        for a, text, title, _rid in rows
+    ]
+    return lines, int(total)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 19:22:25.138711
+Create Date: 2026-11-22 19:40:33.213178
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("municipality_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["municipality_id"],
-            ["organisation.id"],
-            name=op.f("fk_organisation_municipality_id_organisation"),
+            ["municipality_id"], ["organisation.id"], name=op.f("fk_organisation_municipality_id_organisation")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
         sa.UniqueConstraint("code", name=op.f("uq_organisation_code")),
@@ -66,10 +64,7 @@ def upgrade() -> None:
         sa.Column("target_organisation_id", sa.Integer(), nullable=True),
         sa.Column("skipped", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["resolution_id"],
-            ["resolution.id"],
-            name=op.f("fk_addressee_resolution_id_resolution"),
-            ondelete="CASCADE",
+            ["resolution_id"], ["resolution.id"], name=op.f("fk_addressee_resolution_id_resolution"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["target_organisation_id"],
@@ -246,10 +241,7 @@ def upgrade() -> None:
         sa.Column("assignment_id", sa.Integer(), nullable=False),
         sa.Column("until", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["assignment_id"],
-            ["assignment.id"],
-            name=op.f("fk_snooze_assignment_id_assignment"),
-            ondelete="CASCADE",
+            ["assignment_id"], ["assignment.id"], name=op.f("fk_snooze_assignment_id_assignment"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["member_id"], ["member.id"], name=op.f("fk_snooze_member_id_member"), ondelete="CASCADE"
@@ -264,7 +256,8 @@ def upgrade() -> None:
         "status_report",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("assignment_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),

@@ -73,3 +73,16 @@ class TasksCb(CallbackData, prefix="tsk1"):
     """A page of /tasks."""
 
     page: int
+
+
+class ExtAction(StrEnum):
+    ASK = "ask"
+    APPROVE = "ok"
+    DECLINE = "no"
+
+
+class ExtCb(CallbackData, prefix="ext1"):
+    """Extension of a due date: `ref` is the assignment id for ASK, the request id otherwise."""
+
+    action: ExtAction
+    ref: int

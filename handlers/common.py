@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.settings import Settings
@@ -37,8 +38,18 @@ async def help_(message: Message, settings: Settings) -> None:
     await message.answer(text)
 
 
+async def cancel(message: Message, state: FSMContext) -> None:
+    """Leaves any multi-step input (pasted text, comment, extension request)."""
+    if await state.get_state() is None:
+        await message.answer(texts.PUBLISH_NOTHING)
+        return
+    await state.clear()
+    await message.answer(texts.CANCELLED)
+
+
 def create_router() -> Router:
     router = Router(name="common")
+    router.message.register(cancel, Command("cancel"))
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     return router

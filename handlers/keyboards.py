@@ -10,6 +10,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
     CommentCb,
+    ExtAction,
+    ExtCb,
     PubAction,
     PubCb,
     ReportAction,
@@ -61,11 +63,12 @@ def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboard
 
 
 def item_card_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
-    """The four statuses for one item."""
+    """The four statuses for one item, and a request to move its due date."""
     builder = InlineKeyboardBuilder()
     for action in STATUS_ACTIONS:
         builder.button(text=REPORT_LABELS[action], callback_data=ReportCb(assignment_id=assignment_id, action=action))
-    builder.adjust(2)
+    builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, ref=assignment_id))
+    builder.adjust(2, 2, 1)
     return builder.as_markup()
 
 
@@ -181,4 +184,12 @@ def tasks_keyboard(lines: list[tuple[int, int, str]], page: int, pages: int) -> 
     for text, target in nav:
         builder.button(text=text, callback_data=TasksCb(page=target))
     builder.adjust(*([1] * len(lines)), max(1, len(nav)))
+    return builder.as_markup()
+
+
+def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Одобрить", callback_data=ExtCb(action=ExtAction.APPROVE, ref=request_id))
+    builder.button(text="Отклонить", callback_data=ExtCb(action=ExtAction.DECLINE, ref=request_id))
+    builder.adjust(2)
     return builder.as_markup()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers import texts
-from handlers.callbacks import CommentCb, ReportAction, ReportCb, ReviewAction, ReviewCb, TasksCb
+from handlers.callbacks import (
+    CommentCb,
+    ExtAction,
+    ExtCb,
+    ReportAction,
+    ReportCb,
+    ReviewAction,
+    ReviewCb,
+    TasksCb,
+)
 from handlers.filters import IsApprovedMember
 from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
 from models import reports
@@ -34,6 +43,8 @@ EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
 class ReportStates(StatesGroup):
     comment = State()
     return_comment = State()
+    extension_date = State()
+    extension_reason = State()
 
 
 def _card(item: reports.ItemView) -> str:
@@ -195,6 +206,79 @@ async def on_return_comment(
     await message.answer(texts.REVIEW_RETURNED)
 
 
+async def on_extension_ask(
+    callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, member: Member | None, state: FSMContext
+) -> None:
+    item = await reports.load_item(session, callback_data.ref)
+    refusal = reports.check_access(member, item)
+    if refusal is not None:
+        await callback.answer(str(refusal), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(ReportStates.extension_date)
+    await state.update_data(assignment_id=callback_data.ref)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(texts.EXTENSION_ASK_DATE)
+
+
+async def on_extension_date(message: Message, state: FSMContext) -> None:
+    try:
+        new_due = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+    except ValueError:
+        await message.answer(texts.EXTENSION_BAD_DATE)
+        return
+    await state.update_data(new_due=new_due.isoformat())
+    await state.set_state(ReportStates.extension_reason)
+    await message.answer(texts.EXTENSION_ASK_REASON)
+
+
+async def on_extension_reason(
+    message: Message,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    state: FSMContext,
+    delivery: DeliveryWorker,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    zone = ZoneInfo(member.timezone if member and member.timezone else settings.timezone)
+    refusal = await reports.request_extension(
+        session,
+        member,
+        assignment_id=int(data.get("assignment_id", 0)),
+        new_due=date.fromisoformat(str(data.get("new_due"))),
+        reason=message.text or "",
+        today=datetime.now(zone).date(),
+        admin_ids=settings.admin_ids,
+    )
+    if refusal is not None:
+        await message.answer(str(refusal))
+        return
+    delivery.wake()
+    await message.answer(texts.EXTENSION_SENT)
+
+
+async def on_extension_decision(
+    callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, settings: Settings, delivery: DeliveryWorker
+) -> None:
+    approve = callback_data.action == ExtAction.APPROVE
+    refusal = await reports.decide_extension(
+        session,
+        reviewer_id=callback.from_user.id,
+        request_id=callback_data.ref,
+        approve=approve,
+        admin_ids=settings.admin_ids,
+    )
+    if refusal is not None:
+        await callback.answer(str(refusal), show_alert=True)
+        return
+    await callback.answer(texts.EXTENSION_DONE_APPROVED if approve else texts.EXTENSION_DONE_DECLINED)
+    delivery.wake()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
 TASKS_PAGE = 5
 
 
@@ -240,6 +324,13 @@ def create_router() -> Router:
     router = Router(name="reports")
     router.message.register(tasks_command, Command("tasks"), IsApprovedMember())
     router.callback_query.register(on_tasks_page, TasksCb.filter())
+    router.callback_query.register(on_extension_ask, ExtCb.filter(F.action == ExtAction.ASK))
+    router.callback_query.register(
+        on_extension_decision, ExtCb.filter(F.action.in_({ExtAction.APPROVE, ExtAction.DECLINE}))
+    )
+    text_only = F.text & ~F.text.startswith("/")
+    router.message.register(on_extension_date, StateFilter(ReportStates.extension_date), text_only)
+    router.message.register(on_extension_reason, StateFilter(ReportStates.extension_reason), text_only)
     router.callback_query.register(on_accept, ReviewCb.filter(F.action == ReviewAction.ACCEPT))
     router.callback_query.register(on_return, ReviewCb.filter(F.action == ReviewAction.RETURN))
     router.message.register(

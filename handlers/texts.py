@@ -200,6 +200,7 @@ WITHDRAWN_NOTICE = (
 
 PUBLISH_PASTE = "Вставьте текст резолюции одним сообщением (или пришлите файл). Отмена — /cancel."
 PUBLISH_CANCELLED = "Публикация отменена, черновик удалён."
+CANCELLED = "Ввод отменён."
 PUBLISH_NOTHING = "Нечего отменять."
 PUBLISH_DONE = "Резолюция опубликована. Рассылка поставлена в очередь."
 PUBLISH_ROLE_ASK = "Кому адресован пункт «{heading}»?"
@@ -271,3 +272,16 @@ def task_line(number: int, title: str, text: str, due: date | None, status: str,
         f"<b>{number}.</b> {esc(_short(text, 200))}\n<i>{esc(_short(title, 80))}</i>\n"
         f"{mark}{due_text}; статус: {STATUS_NAMES.get(status, status)}"
     )
+
+
+EXTENSION_ASK_DATE = "Введите новый срок в формате ДД.ММ.ГГГГ (например, 15.03.2027). Отмена — /cancel."
+EXTENSION_BAD_DATE = "Не понял дату. Введите её так: 15.03.2027."
+EXTENSION_ASK_REASON = "Коротко опишите причину переноса."
+EXTENSION_SENT = "Запрос на перенос срока отправлен проверяющему."
+EXTENSION_REQUEST = (
+    "⏳ <b>{org}</b> просит перенести срок пункта:\n{item}\n\nБыло: {old}\nПросят: {new}\nПричина: {reason}"
+)
+EXTENSION_APPROVED = "Перенос срока одобрен. Новый срок: {new}.\n{item}"
+EXTENSION_DECLINED = "В переносе срока отказано. Срок прежний.\n{item}"
+EXTENSION_DONE_APPROVED = "Одобрено."
+EXTENSION_DONE_DECLINED = "Отклонено."

@@ -83,14 +83,6 @@ async def publish_command(message: Message, state: FSMContext) -> None:
     await message.answer(texts.PUBLISH_PASTE)
 
 
-async def cancel_command(message: Message, state: FSMContext) -> None:
-    if await state.get_state() is None:
-        await message.answer(texts.PUBLISH_NOTHING)
-        return
-    await state.clear()
-    await message.answer(texts.PUBLISH_CANCELLED)
-
-
 async def pasted_text(message: Message, session: AsyncSession, state: FSMContext) -> None:
     assert message.from_user is not None
     try:
@@ -241,7 +233,6 @@ def create_router() -> Router:
     router.callback_query.filter(IsAdmin())
     router.message.register(resolution_file, F.document)
     router.message.register(publish_command, Command("publish"))
-    router.message.register(cancel_command, Command("cancel"))
     router.message.register(resolutions_command, Command("resolutions"))
     router.message.register(pasted_text, StateFilter(PublishStates.waiting_text), F.text & ~F.text.startswith("/"))
     router.callback_query.register(

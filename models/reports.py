@@ -20,6 +20,7 @@ from models.entities import (
     Addressee,
     Approval,
     Assignment,
+    ExtensionRequest,
     Member,
     OrgKind,
     Recommendation,
@@ -315,3 +316,108 @@ async def open_tasks(
         for a, text, title, _rid in rows
     ]
     return lines, int(total)
+
+
+class ExtensionRefusal(StrEnum):
+    NOT_FOUND = "Запрос не найден."
+    DECIDED = "По этому запросу уже принято решение."
+    NOT_REVIEWER = ReviewRefusal.NOT_REVIEWER.value
+    BAD_DATE = "Новый срок должен быть позже сегодняшнего дня и текущего срока."
+
+
+async def request_extension(
+    session: AsyncSession,
+    member: Member | None,
+    *,
+    assignment_id: int,
+    new_due: date,
+    reason: str,
+    today: date,
+    admin_ids: frozenset[int],
+) -> Refusal | ExtensionRefusal | None:
+    """A member asks to move a due date; reviewers get Approve / Decline buttons."""
+    from handlers.keyboards import extension_keyboard
+
+    item = await load_item(session, assignment_id)
+    refusal = check_access(member, item)
+    if refusal is not None or item is None or member is None:
+        return refusal
+    current = item.assignment.due
+    if new_due <= today or (current is not None and new_due <= current):
+        return ExtensionRefusal.BAD_DATE
+    request = ExtensionRequest(
+        assignment_id=assignment_id, member_id=member.id, new_due=new_due, reason=reason[:1000], created_at=utcnow()
+    )
+    session.add(request)
+    await session.flush()
+    text = texts.EXTENSION_REQUEST.format(
+        org=texts.esc(item.assignment.organisation.name),
+        item=texts.esc(shorten(item.recommendation.text, 600)),
+        old=texts.fmt_date(current),
+        new=texts.fmt_date(new_due),
+        reason=texts.esc(reason),
+    )
+    markup = extension_keyboard(request.id).model_dump(exclude_none=True, mode="json")
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"ext:{request.id}:{chat}",
+                "chat_id": chat,
+                "payload": outbox.payload(text, markup),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+            for chat in await reviewer_chats(session, item.assignment, admin_ids)
+        ],
+    )
+    await session.commit()
+    return None
+
+
+async def decide_extension(
+    session: AsyncSession, *, reviewer_id: int, request_id: int, approve: bool, admin_ids: frozenset[int]
+) -> ExtensionRefusal | None:
+    """Approve (the due date moves, reminders follow it) or decline; the organisation is told."""
+    request = await session.get(ExtensionRequest, request_id)
+    if request is None:
+        return ExtensionRefusal.NOT_FOUND
+    item = await load_item(session, request.assignment_id)
+    if item is None:
+        return ExtensionRefusal.NOT_FOUND
+    if not await may_review(session, reviewer_id, item.assignment, admin_ids):
+        return ExtensionRefusal.NOT_REVIEWER
+    if request.state != "pending":
+        return ExtensionRefusal.DECIDED
+    request.state = "approved" if approve else "declined"
+    request.decided_by = reviewer_id
+    if approve:
+        item.assignment.due = request.new_due
+        item.assignment.escalated_at = None
+    template = texts.EXTENSION_APPROVED if approve else texts.EXTENSION_DECLINED
+    text = template.format(item=texts.esc(shorten(item.recommendation.text, 300)), new=texts.fmt_date(request.new_due))
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"extd:{request.id}:{chat}",
+                "chat_id": chat,
+                "payload": outbox.payload(text),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+            for chat in await org_member_chats(session, item.assignment.organisation_id)
+        ],
+    )
+    await session.flush()
+    if approve:
+        await replan(session, [item.assignment.id])
+    await session.commit()
+    return None
+
+
+async def replan(session: AsyncSession, assignment_ids: list[int]) -> None:
+    """Recompute reminder times after a date or status change (the planner owns the rules)."""
+    try:
+        from scheduler.planner import plan_assignments
+    except ImportError:  # the planner ships with the reminders feature
+        return
+    await plan_assignments(session, assignment_ids, utcnow())

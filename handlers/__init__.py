@@ -6,13 +6,15 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, fallback, progress, reports, upload
+    from handlers import common, fallback, onboarding, progress, reports, upload
 
     # The fallback router must stay last: it answers whatever the others did not take.
     return [
+        onboarding.create_router(),
         upload.create_router(),
         reports.create_router(),
         progress.create_router(),
         common.create_router(),
+        onboarding.create_guest_router(),
         fallback.create_router(),
     ]

@@ -86,3 +86,58 @@ class ExtCb(CallbackData, prefix="ext1"):
 
     action: ExtAction
     ref: int
+
+
+class JoinStep(StrEnum):
+    KIND = "kind"  # chose what kind of organisation
+    MUNICIPALITY = "mun"  # chose a municipality (then schools, or the municipality itself)
+    ORG = "org"  # chose the organisation: the request goes out
+    PAGE = "page"  # page through a list
+
+
+class JoinCb(CallbackData, prefix="join1"):
+    """Onboarding by request: kind → (municipality) → organisation, ids only."""
+
+    step: JoinStep
+    kind: str = ""
+    ref: int = 0  # municipality or organisation id
+    page: int = 0
+
+
+class DecisionCb(CallbackData, prefix="dec1"):
+    """Approve or reject a join request (the server re-checks who may)."""
+
+    member_id: int
+    approve: bool
+
+
+class ProfileAction(StrEnum):
+    TIMEZONE = "tz"
+    SET_TIMEZONE = "settz"
+    QUIET = "quiet"
+    SET_QUIET = "setq"
+    LEAVE = "leave"
+    LEAVE_CONFIRM = "leaveok"
+
+
+class ProfileCb(CallbackData, prefix="me1"):
+    action: ProfileAction
+    value: str = ""
+
+
+class AdminAction(StrEnum):
+    INVITE_KIND = "ik"
+    INVITE_ORG = "io"
+    INVITE_PAGE = "ip"
+    REVOKE = "rv"
+    MEMBERS_KIND = "mk"
+    MEMBERS_ORG = "mo"
+    MEMBERS_PAGE = "mp"
+    REMOVE = "rm"
+
+
+class AdminCb(CallbackData, prefix="adm1"):
+    action: AdminAction
+    kind: str = ""
+    ref: int = 0
+    page: int = 0

@@ -6,29 +6,31 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers import texts
-from models.entities import Approval, Member
+from handlers.filters import IsApprovedMember
+from models.entities import Member
 
 
 def _is_admin(message: Message, settings: Settings) -> bool:
     return message.from_user is not None and message.from_user.id in settings.admin_ids
 
 
-async def start(message: Message, settings: Settings, member: Member | None) -> None:
-    if member is not None and member.approval == Approval.APPROVED and member.organisation is not None:
-        await message.answer(
-            texts.START_MEMBER.format(
-                name=texts.esc(member.full_name or "коллега"),
-                org=texts.esc(member.organisation.name),
-                role=texts.ROLE_SHORT.get(member.role, member.role),
-            )
+async def start(message: Message, member: Member, session: AsyncSession) -> None:
+    """An approved member: who they are. Writing to the bot again also undoes an earlier block."""
+    if not member.active:
+        member.active = True
+        await session.commit()
+    org = member.organisation
+    await message.answer(
+        texts.START_MEMBER.format(
+            name=texts.esc(member.full_name or "коллега"),
+            org=texts.esc(org.name if org else ""),
+            role=texts.ROLE_SHORT.get(member.role, member.role),
         )
-    elif _is_admin(message, settings):
-        await message.answer(texts.START_ADMIN)
-    else:
-        await message.answer(texts.START_GUEST)
+    )
 
 
 async def help_(message: Message, settings: Settings) -> None:
@@ -50,6 +52,6 @@ async def cancel(message: Message, state: FSMContext) -> None:
 def create_router() -> Router:
     router = Router(name="common")
     router.message.register(cancel, Command("cancel"))
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(), IsApprovedMember())
     router.message.register(help_, Command("help"))
     return router

@@ -10,8 +10,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
     CommentCb,
+    DecisionCb,
     ExtAction,
     ExtCb,
+    JoinCb,
+    JoinStep,
     PubAction,
     PubCb,
     ReportAction,
@@ -21,6 +24,7 @@ from handlers.callbacks import (
     RoleChoice,
     TasksCb,
 )
+from models.messages import shorten
 
 if TYPE_CHECKING:
     from models.publishing import Preview
@@ -191,5 +195,50 @@ def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Одобрить", callback_data=ExtCb(action=ExtAction.APPROVE, ref=request_id))
     builder.button(text="Отклонить", callback_data=ExtCb(action=ExtAction.DECLINE, ref=request_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def join_kind_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Школа (руководитель, заместитель)", callback_data=JoinCb(step=JoinStep.KIND, kind="school"))
+    builder.button(
+        text="Муниципальный орган управления образованием",
+        callback_data=JoinCb(step=JoinStep.KIND, kind="municipality"),
+    )
+    builder.button(text="Департамент, СОИРО или партнёр", callback_data=JoinCb(step=JoinStep.KIND, kind="other"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def org_page_keyboard(
+    items: list[tuple[int, str]],
+    *,
+    next_step: JoinStep,
+    kind: str,
+    parent: int,
+    page: int,
+    total: int,
+    per_page: int,
+) -> InlineKeyboardMarkup:
+    """A page of organisations to pick from, with arrows when there are more."""
+    builder = InlineKeyboardBuilder()
+    for org_id, name in items:
+        builder.button(text=shorten(name, 60), callback_data=JoinCb(step=next_step, kind=kind, ref=org_id))
+    nav = []
+    if page > 0:
+        nav.append(("◀️", page - 1))
+    if (page + 1) * per_page < total:
+        nav.append(("▶️", page + 1))
+    for text, target in nav:
+        builder.button(text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, ref=parent, page=target))
+    builder.adjust(*([1] * len(items)), max(1, len(nav)))
+    return builder.as_markup()
+
+
+def decision_keyboard(member_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Одобрить", callback_data=DecisionCb(member_id=member_id, approve=True))
+    builder.button(text="Отклонить", callback_data=DecisionCb(member_id=member_id, approve=False))
     builder.adjust(2)
     return builder.as_markup()

@@ -1,0 +1,288 @@
+"""Joining: by invite link (approved at once) or by request (kind → municipality → organisation →
+approval by whoever may vouch for it)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from handlers import texts
+from handlers.callbacks import DecisionCb, JoinCb, JoinStep
+from handlers.keyboards import decision_keyboard, join_kind_keyboard, org_page_keyboard
+from models import membership, outbox, publishing
+from models.entities import Approval, Member, Organisation, OrgKind
+from models.timeutil import utcnow
+from scheduler.delivery import DeliveryWorker
+
+PAGE = 8
+OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
+
+
+class JoinStates(StatesGroup):
+    search_school = State()
+
+
+def _full_name(user: User) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
+async def start_with_code(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    limiter: membership.AttemptLimiter,
+    delivery: DeliveryWorker,
+) -> None:
+    """/start <code> from an invite link: approved at once, then the open items arrive."""
+    user = message.from_user
+    assert user is not None
+    if not limiter.allowed(user.id):
+        await message.answer(texts.JOIN_THROTTLED)
+        return
+    result = await membership.redeem_invite(
+        session,
+        code=command.args or "",
+        user_id=user.id,
+        full_name=_full_name(user),
+        username=user.username,
+        now=utcnow(),
+    )
+    if result.member is None:
+        limiter.failed(user.id)
+        await message.answer(texts.esc(result.message))
+        return
+    member = result.member
+    org = await session.get(Organisation, member.organisation_id)
+    await message.answer(
+        texts.JOIN_DONE.format(org=texts.esc(org.name if org else ""), role=texts.ROLE_SHORT.get(member.role, ""))
+    )
+    if await publishing.catch_up_member(session, member):
+        delivery.wake()
+
+
+async def start_guest(message: Message, member: Member | None, settings: Settings, state: FSMContext) -> None:
+    """/start of someone who is not an approved member: their request's state, or how to join."""
+    await state.clear()
+    user = message.from_user
+    assert user is not None
+    if user.id in settings.admin_ids:
+        await message.answer(texts.START_ADMIN)
+        return
+    if member is not None and member.approval == Approval.PENDING and member.organisation is not None:
+        await message.answer(texts.JOIN_PENDING.format(org=texts.esc(member.organisation.name)))
+        return
+    await message.answer(texts.START_GUEST, reply_markup=join_kind_keyboard())
+
+
+async def _org_page(
+    session: AsyncSession, *, kinds: tuple[str, ...], municipality_id: int | None, page: int
+) -> tuple[list[Organisation], int]:
+    return await membership.list_organisations(
+        session, kinds, municipality_id=municipality_id, offset=page * PAGE, limit=PAGE
+    )
+
+
+async def on_join(
+    callback: CallbackQuery,
+    callback_data: JoinCb,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    state: FSMContext,
+    delivery: DeliveryWorker,
+) -> None:
+    """Every step of the request wizard; ids in the callback are re-read from the database."""
+    if member is not None and member.approval == Approval.APPROVED:
+        await callback.answer(texts.JOIN_ALREADY, show_alert=True)
+        return
+    step, kind = callback_data.step, callback_data.kind
+    if kind not in {k.value for k in OrgKind} and kind != "other":
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    if step == JoinStep.ORG:
+        await _request(callback, callback_data, session, settings, delivery)
+        return
+    await callback.answer()
+    first_page = step == JoinStep.KIND or (step == JoinStep.PAGE and callback_data.ref == 0)
+    if first_page and kind in {OrgKind.SCHOOL, OrgKind.MUNICIPALITY}:
+        # Schools and municipal officers first pick their municipality.
+        orgs, total = await _org_page(
+            session, kinds=(OrgKind.MUNICIPALITY,), municipality_id=None, page=callback_data.page
+        )
+        next_step = JoinStep.MUNICIPALITY if kind == OrgKind.SCHOOL else JoinStep.ORG
+        await _edit(callback, texts.JOIN_CHOOSE_MUNICIPALITY, orgs, total, next_step, kind, 0, callback_data.page)
+        return
+    if kind == "other":
+        orgs, total = await _org_page(session, kinds=OTHER_KINDS, municipality_id=None, page=callback_data.page)
+        await _edit(callback, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
+        return
+    # A school: the schools of the chosen municipality, searchable by typing.
+    municipality = await session.get(Organisation, callback_data.ref)
+    if municipality is None or municipality.kind != OrgKind.MUNICIPALITY:
+        await _edit(callback, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
+        return
+    orgs, total = await _org_page(
+        session, kinds=(OrgKind.SCHOOL,), municipality_id=municipality.id, page=callback_data.page
+    )
+    await state.set_state(JoinStates.search_school)
+    await state.update_data(municipality_id=municipality.id)
+    text = texts.JOIN_CHOOSE_SCHOOL.format(municipality=texts.esc(municipality.name))
+    await _edit(callback, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
+
+
+async def _edit(
+    callback: CallbackQuery,
+    text: str,
+    orgs: list[Organisation],
+    total: int,
+    next_step: JoinStep,
+    kind: str,
+    parent: int,
+    page: int,
+) -> None:
+    if not orgs:
+        text = texts.JOIN_NOTHING
+    markup = org_page_keyboard(
+        [(o.id, o.name) for o in orgs],
+        next_step=next_step,
+        kind=kind,
+        parent=parent,
+        page=page,
+        total=total,
+        per_page=PAGE,
+    )
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(text, reply_markup=markup)
+
+
+async def search_school(message: Message, session: AsyncSession, state: FSMContext) -> None:
+    data = await state.get_data()
+    municipality_id = int(data.get("municipality_id", 0))
+    query = (message.text or "").strip()
+    orgs, total = await membership.search_schools(session, municipality_id, query, offset=0, limit=PAGE)
+    if not orgs:
+        await message.answer(texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)))
+        return
+    markup = org_page_keyboard(
+        [(o.id, o.name) for o in orgs],
+        next_step=JoinStep.ORG,
+        kind=OrgKind.SCHOOL,
+        parent=municipality_id,
+        page=0,
+        total=min(total, PAGE),
+        per_page=PAGE,
+    )
+    await message.answer(texts.JOIN_SEARCH_FOUND.format(n=total), reply_markup=markup)
+
+
+async def _request(
+    callback: CallbackQuery,
+    callback_data: JoinCb,
+    session: AsyncSession,
+    settings: Settings,
+    delivery: DeliveryWorker,
+) -> None:
+    org = await session.get(Organisation, callback_data.ref)
+    expected = OTHER_KINDS if callback_data.kind == "other" else (callback_data.kind,)
+    if org is None or org.kind not in expected:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    user = callback.from_user
+    try:
+        member = await membership.request_membership(
+            session,
+            user_id=user.id,
+            full_name=_full_name(user),
+            username=user.username,
+            organisation_id=org.id,
+            role=org.kind,
+            now=utcnow(),
+        )
+    except membership.MembershipError as exc:
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(texts.esc(exc.message))
+        return
+    approvers = await membership.approvers_for(session, org, settings.admin_ids)
+    who = f"{texts.esc(member.full_name or 'без имени')}" + (f" (@{texts.esc(user.username)})" if user.username else "")
+    text = texts.JOIN_REQUEST.format(who=who, org=texts.esc(org.name), role=texts.ROLE_SHORT.get(org.kind, ""))
+    markup = decision_keyboard(member.id).model_dump(exclude_none=True, mode="json")
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"jr:{member.id}:{member.created_at.isoformat()}:{chat}",
+                "chat_id": chat,
+                "payload": outbox.payload(text, markup),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+            for chat in approvers
+        ],
+    )
+    await session.commit()
+    delivery.wake()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(texts.JOIN_SENT.format(org=texts.esc(org.name)))
+
+
+async def on_decision(
+    callback: CallbackQuery,
+    callback_data: DecisionCb,
+    session: AsyncSession,
+    settings: Settings,
+    delivery: DeliveryWorker,
+) -> None:
+    result = await membership.decide(
+        session,
+        member_id=callback_data.member_id,
+        approver_user_id=callback.from_user.id,
+        approve=callback_data.approve,
+        admin_ids=settings.admin_ids,
+    )
+    if not result.ok or result.member is None:
+        await callback.answer(result.message, show_alert=True)
+        return
+    member = result.member
+    await callback.answer(texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED)
+    org = await session.get(Organisation, member.organisation_id)
+    notice = texts.JOIN_APPROVED if callback_data.approve else texts.JOIN_REJECTED
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"jd:{member.id}:{utcnow().isoformat()}",
+                "chat_id": member.user_id,
+                "member_id": member.id,
+                "payload": outbox.payload(notice.format(org=texts.esc(org.name if org else ""))),
+                "priority": outbox.PRIORITY_NOTICE,
+            }
+        ],
+    )
+    await session.commit()
+    if callback_data.approve:
+        await publishing.catch_up_member(session, member)
+    delivery.wake()
+    if isinstance(callback.message, Message):
+        verdict = texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED
+        await callback.message.edit_text(f"{callback.message.html_text}\n\n<b>{verdict}</b>")
+
+
+def create_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.callback_query.register(on_join, JoinCb.filter())
+    router.callback_query.register(on_decision, DecisionCb.filter())
+    router.message.register(search_school, StateFilter(JoinStates.search_school), F.text & ~F.text.startswith("/"))
+    return router
+
+
+def create_guest_router() -> Router:
+    """/start for whoever is not an approved member (registered after the members' /start)."""
+    router = Router(name="guest")
+    router.message.register(start_guest, CommandStart())
+    return router

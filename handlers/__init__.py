@@ -6,14 +6,17 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, fallback, onboarding, progress, reports, upload
+    from handlers import admin, common, fallback, onboarding, profile, progress, reports, upload
 
     # The fallback router must stay last: it answers whatever the others did not take.
     return [
         onboarding.create_router(),
+        admin.create_directory_router(),  # before publishing: a document captioned /orgs is a directory
         upload.create_router(),
+        admin.create_router(),
         reports.create_router(),
         progress.create_router(),
+        profile.create_router(),
         common.create_router(),
         onboarding.create_guest_router(),
         fallback.create_router(),

@@ -116,6 +116,7 @@ class ProfileAction(StrEnum):
     SET_TIMEZONE = "settz"
     QUIET = "quiet"
     SET_QUIET = "setq"
+    PAUSE = "pause"
     LEAVE = "leave"
     LEAVE_CONFIRM = "leaveok"
 

@@ -9,12 +9,16 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
+    AdminAction,
+    AdminCb,
     CommentCb,
     DecisionCb,
     ExtAction,
     ExtCb,
     JoinCb,
     JoinStep,
+    ProfileAction,
+    ProfileCb,
     PubAction,
     PubCb,
     ReportAction,
@@ -24,6 +28,7 @@ from handlers.callbacks import (
     RoleChoice,
     TasksCb,
 )
+from handlers.texts import KIND_LABELS, QUIET_PRESETS, TIMEZONES
 from models.messages import shorten
 
 if TYPE_CHECKING:
@@ -241,4 +246,80 @@ def decision_keyboard(member_id: int) -> InlineKeyboardMarkup:
     builder.button(text="Одобрить", callback_data=DecisionCb(member_id=member_id, approve=True))
     builder.button(text="Отклонить", callback_data=DecisionCb(member_id=member_id, approve=False))
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def profile_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Часовой пояс", callback_data=ProfileCb(action=ProfileAction.TIMEZONE))
+    builder.button(text="Тихие часы", callback_data=ProfileCb(action=ProfileAction.QUIET))
+    builder.button(text="Пауза напоминаний (отпуск)", callback_data=ProfileCb(action=ProfileAction.PAUSE))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+def timezone_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for zone, label in TIMEZONES.items():
+        builder.button(text=label, callback_data=ProfileCb(action=ProfileAction.SET_TIMEZONE, value=zone))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def quiet_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for key, label in QUIET_PRESETS.items():
+        builder.button(text=label, callback_data=ProfileCb(action=ProfileAction.SET_QUIET, value=key))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def leave_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Да, выйти", callback_data=ProfileCb(action=ProfileAction.LEAVE_CONFIRM))
+    return builder.as_markup()
+
+
+def admin_kind_keyboard(action: AdminAction, kinds: tuple[str, ...] | None = None) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind, label in KIND_LABELS.items():
+        if kinds is None or kind in kinds:
+            builder.button(text=label, callback_data=AdminCb(action=action, kind=kind))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def admin_org_keyboard(
+    items: list[tuple[int, str]], action: AdminAction, *, kind: str, page: int, total: int, per_page: int
+) -> InlineKeyboardMarkup:
+    """A page of organisations for an admin action; arrows keep the list's own action."""
+    page_action = AdminAction.INVITE_PAGE if action == AdminAction.INVITE_ORG else AdminAction.MEMBERS_PAGE
+    builder = InlineKeyboardBuilder()
+    for org_id, name in items:
+        builder.button(text=shorten(name, 60), callback_data=AdminCb(action=action, kind=kind, ref=org_id))
+    nav = []
+    if page > 0:
+        nav.append(("◀️", page - 1))
+    if (page + 1) * per_page < total:
+        nav.append(("▶️", page + 1))
+    for text, target in nav:
+        builder.button(text=text, callback_data=AdminCb(action=page_action, kind=kind, page=target))
+    builder.adjust(*([1] * len(items)), max(1, len(nav)))
+    return builder.as_markup()
+
+
+def invite_keyboard(invite_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Отозвать приглашение", callback_data=AdminCb(action=AdminAction.REVOKE, ref=invite_id))
+    return builder.as_markup()
+
+
+def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for member_id, name in members:
+        builder.button(
+            text=f"Исключить: {shorten(name or 'без имени', 40)}",
+            callback_data=AdminCb(action=AdminAction.REMOVE, ref=member_id),
+        )
+    builder.adjust(1)
     return builder.as_markup()

@@ -1,0 +1,241 @@
+"""Membership administration: invites (admins; municipal officers for their schools), member lists,
+the directory import. Who may do what is decided again by the services for every action."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from datetime import timedelta
+from pathlib import Path, PurePath
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from handlers import texts
+from handlers.callbacks import AdminAction, AdminCb
+from handlers.filters import IsAdmin, IsAdminOrMember
+from handlers.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
+from models import directory, membership
+from models.entities import Member, Organisation, OrgKind
+from models.timeutil import utcnow
+
+PAGE = 8
+DIRECTORY_SUFFIXES = {".csv", ".xlsx"}
+
+
+class AdminStates(StatesGroup):
+    directory_file = State()
+
+
+def _is_admin(user_id: int, settings: Settings) -> bool:
+    return user_id in settings.admin_ids
+
+
+async def _officer_municipality(member: Member | None) -> int | None:
+    """The municipality a municipal officer may invite schools of, if the member is one."""
+    if member is None or member.organisation is None or member.organisation.kind != OrgKind.MUNICIPALITY:
+        return None
+    return member.organisation_id
+
+
+async def invite_command(message: Message, session: AsyncSession, member: Member | None, settings: Settings) -> None:
+    assert message.from_user is not None
+    if _is_admin(message.from_user.id, settings):
+        await message.answer(texts.INVITE_CHOOSE_KIND, reply_markup=admin_kind_keyboard(AdminAction.INVITE_KIND))
+        return
+    municipality_id = await _officer_municipality(member)
+    if municipality_id is None:
+        await message.answer(texts.UNKNOWN_COMMAND)  # the command does not exist for this user
+        return
+    orgs, total = await membership.list_organisations(
+        session, (OrgKind.SCHOOL,), municipality_id=municipality_id, offset=0, limit=PAGE
+    )
+    markup = admin_org_keyboard(
+        [(o.id, o.name) for o in orgs], AdminAction.INVITE_ORG, kind=OrgKind.SCHOOL, page=0, total=total, per_page=PAGE
+    )
+    await message.answer(texts.INVITE_CHOOSE_ORG, reply_markup=markup)
+
+
+async def on_admin(
+    callback: CallbackQuery,
+    callback_data: AdminCb,
+    session: AsyncSession,
+    member: Member | None,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    user_id = callback.from_user.id
+    is_admin = _is_admin(user_id, settings)
+    officer_of = await _officer_municipality(member)
+    action, kind = callback_data.action, callback_data.kind
+    # Lists: admins see every kind; an officer only the schools of their municipality.
+    if action in {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE, AdminAction.MEMBERS_KIND, AdminAction.MEMBERS_PAGE}:
+        if kind not in {k.value for k in OrgKind} or not (is_admin or (officer_of and kind == OrgKind.SCHOOL)):
+            await callback.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        await callback.answer()
+        scope = None if is_admin else officer_of
+        orgs, total = await membership.list_organisations(
+            session, (kind,), municipality_id=scope, offset=callback_data.page * PAGE, limit=PAGE
+        )
+        pick = (
+            AdminAction.INVITE_ORG
+            if action in {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE}
+            else AdminAction.MEMBERS_ORG
+        )
+        markup = admin_org_keyboard(
+            [(o.id, o.name) for o in orgs], pick, kind=kind, page=callback_data.page, total=total, per_page=PAGE
+        )
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(texts.INVITE_CHOOSE_ORG, reply_markup=markup)
+        return
+    org = await session.get(Organisation, callback_data.ref)
+    if action == AdminAction.INVITE_ORG:
+        if org is None or not membership.can_invite(member, org, settings.admin_ids, user_id=user_id):
+            await callback.answer(texts.INVITE_FORBIDDEN, show_alert=True)
+            return
+        await callback.answer()
+        invite = await membership.create_invite(
+            session,
+            organisation_id=org.id,
+            role=org.kind,
+            created_by=user_id,
+            ttl_days=settings.invite_ttl_days,
+            now=utcnow(),
+        )
+        me = await bot.me()
+        until = (invite.expires_at + timedelta(hours=3)).date()
+        text = texts.INVITE_CREATED.format(
+            org=texts.esc(org.name),
+            role=texts.ROLE_SHORT.get(org.kind, ""),
+            until=texts.fmt_date(until),
+            uses=invite.max_uses,
+            link=f"https://t.me/{me.username}?start={invite.code}",
+        )
+        if isinstance(callback.message, Message):
+            await callback.message.answer(text, reply_markup=invite_keyboard(invite.id))
+        return
+    if action == AdminAction.REVOKE:
+        ok = await membership.revoke_invite(
+            session, invite_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids
+        )
+        if not ok:
+            await callback.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        await callback.answer(texts.INVITE_REVOKED)
+        if isinstance(callback.message, Message):
+            await callback.message.edit_reply_markup(reply_markup=None)
+        return
+    if action == AdminAction.MEMBERS_ORG:
+        if org is None or not membership.may_view(member, org, settings.admin_ids, user_id=user_id):
+            await callback.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        await callback.answer()
+        await _show_members(callback, session, org)
+        return
+    if action == AdminAction.REMOVE:
+        result = await membership.remove_member(
+            session, member_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids
+        )
+        if not result.ok:
+            await callback.answer(result.message, show_alert=True)
+            return
+        await callback.answer(texts.MEMBER_REMOVED)
+        if isinstance(callback.message, Message):
+            await callback.message.edit_reply_markup(reply_markup=None)
+        return
+    await callback.answer(texts.STALE_BUTTON, show_alert=True)
+
+
+async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Organisation) -> None:
+    members = await membership.list_members(session, org.id)
+    if not isinstance(callback.message, Message):
+        return
+    if not members:
+        await callback.message.answer(texts.MEMBERS_NONE.format(org=texts.esc(org.name)))
+        return
+    lines = [texts.MEMBERS_HEAD.format(org=texts.esc(org.name))]
+    for m in members:
+        lines.append(
+            texts.MEMBER_LINE.format(
+                name=texts.esc(m.full_name or "без имени"),
+                username=f" (@{texts.esc(m.username)})" if m.username else "",
+                state=texts.APPROVAL_NAMES.get(m.approval, m.approval),
+            )
+        )
+    await callback.message.answer(
+        "\n".join(lines), reply_markup=members_keyboard([(m.id, m.full_name) for m in members])
+    )
+
+
+async def members_command(message: Message, member: Member | None, settings: Settings) -> None:
+    assert message.from_user is not None
+    if _is_admin(message.from_user.id, settings):
+        await message.answer(texts.MEMBERS_CHOOSE_ORG, reply_markup=admin_kind_keyboard(AdminAction.MEMBERS_KIND))
+    elif await _officer_municipality(member) is not None:
+        await message.answer(
+            texts.MEMBERS_CHOOSE_ORG, reply_markup=admin_kind_keyboard(AdminAction.MEMBERS_KIND, kinds=("school",))
+        )
+    else:
+        await message.answer(texts.UNKNOWN_COMMAND)
+
+
+async def orgs_command(message: Message, state: FSMContext) -> None:
+    await state.set_state(AdminStates.directory_file)
+    await message.answer(texts.ORGS_ASK)
+
+
+async def directory_file(
+    message: Message, bot: Bot, session: AsyncSession, settings: Settings, state: FSMContext
+) -> None:
+    document = message.document
+    assert document is not None
+    name = document.file_name or "справочник"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in DIRECTORY_SUFFIXES:
+        await message.answer(texts.ORGS_FAILED.format(reason="ожидается файл .csv или .xlsx"))
+        return
+    if document.file_size is not None and document.file_size > settings.max_upload_bytes:
+        await message.answer(
+            texts.UPLOAD_TOO_BIG.format(size=texts.mb(document.file_size), limit=f"{settings.max_upload_mb:g}")
+        )
+        return
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"directory{suffix}"
+        await asyncio.to_thread(path.write_bytes, buffer.getvalue())
+        try:
+            report = await directory.import_file(session, path)
+        except directory.DirectoryError as exc:
+            await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
+            return
+    await state.clear()
+    await message.answer(texts.esc(directory.format_report(report)))
+
+
+def create_router() -> Router:
+    """Invites and member lists: admins, and municipal officers for their own schools."""
+    router = Router(name="membership-admin")
+    router.message.filter(IsAdminOrMember())
+    router.callback_query.filter(IsAdminOrMember())
+    router.message.register(invite_command, Command("invite"))
+    router.message.register(members_command, Command("members"))
+    router.callback_query.register(on_admin, AdminCb.filter())
+    return router
+
+
+def create_directory_router() -> Router:
+    """The directory import: admins only (a CSV/XLSX document with a caption /orgs, or after /orgs)."""
+    router = Router(name="directory")
+    router.message.filter(IsAdmin())
+    router.message.register(orgs_command, Command("orgs"), ~F.document)
+    router.message.register(directory_file, F.document, F.caption.startswith("/orgs"))
+    router.message.register(directory_file, F.document, StateFilter(AdminStates.directory_file))
+    return router

@@ -1,0 +1,127 @@
+"""/me and /leave: a member's own settings — time zone, quiet hours, vacation pause — and leaving."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from handlers import texts
+from handlers.callbacks import ProfileAction, ProfileCb
+from handlers.filters import IsApprovedMember
+from handlers.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
+from models import membership
+from models.entities import Member
+
+
+class ProfileStates(StatesGroup):
+    pause_until = State()
+
+
+def card(member: Member, settings: Settings) -> str:
+    zone = member.timezone or settings.timezone
+    start, end = member.quiet_start or settings.quiet_hours_start, member.quiet_end or settings.quiet_hours_end
+    quiet = "нет" if start == end else f"{start:%H:%M}–{end:%H:%M}"
+    pause = texts.ME_ACTIVE
+    if member.paused_until is not None and member.paused_until >= date.today():
+        pause = texts.ME_PAUSED.format(date=texts.fmt_date(member.paused_until))
+    return texts.ME_CARD.format(
+        name=texts.esc(member.full_name or "—"),
+        org=texts.esc(member.organisation.name if member.organisation else "—"),
+        role=texts.ROLE_NAMES.get(member.role, member.role),
+        tz=texts.TIMEZONES.get(zone, zone),
+        quiet=quiet,
+        pause=pause,
+    )
+
+
+async def me(message: Message, member: Member, settings: Settings) -> None:
+    await message.answer(card(member, settings), reply_markup=profile_keyboard())
+
+
+async def leave(message: Message, member: Member) -> None:
+    org = member.organisation.name if member.organisation else ""
+    await message.answer(texts.LEAVE_ASK.format(org=texts.esc(org)), reply_markup=leave_keyboard())
+
+
+async def on_profile(
+    callback: CallbackQuery,
+    callback_data: ProfileCb,
+    member: Member,
+    session: AsyncSession,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    action, value = callback_data.action, callback_data.value
+    menus: dict[ProfileAction, tuple[str, InlineKeyboardMarkup]] = {
+        ProfileAction.TIMEZONE: (texts.ME_CHOOSE_TZ, timezone_keyboard()),
+        ProfileAction.QUIET: (texts.ME_CHOOSE_QUIET, quiet_keyboard()),
+    }
+    if action in menus:
+        await callback.answer()
+        text, markup = menus[action]
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(text, reply_markup=markup)
+        return
+    if action == ProfileAction.PAUSE:
+        await callback.answer()
+        await state.set_state(ProfileStates.pause_until)
+        if isinstance(callback.message, Message):
+            await callback.message.answer(texts.ME_PAUSE_ASK)
+        return
+    if action == ProfileAction.SET_TIMEZONE and value in texts.TIMEZONES:
+        member.timezone = value
+    elif action == ProfileAction.SET_QUIET and value in texts.QUIET_PRESETS:
+        if value == "off":
+            member.quiet_start = member.quiet_end = time(0, 0)
+        else:
+            start, end = value.split("-")
+            member.quiet_start, member.quiet_end = time(int(start)), time(int(end))
+    elif action == ProfileAction.LEAVE_CONFIRM:
+        await membership.leave(session, member)
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(texts.LEAVE_DONE)
+        return
+    else:  # a forged value: change nothing
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await session.commit()
+    await callback.answer(texts.ME_SAVED)
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(card(member, settings), reply_markup=profile_keyboard())
+
+
+async def pause_until(message: Message, member: Member, session: AsyncSession, state: FSMContext) -> None:
+    raw = (message.text or "").strip()
+    if raw == "0":
+        member.paused_until = None
+        reply = texts.ME_PAUSE_OFF
+    else:
+        try:
+            until = datetime.strptime(raw, "%d.%m.%Y").date()
+        except ValueError:
+            await message.answer(texts.EXTENSION_BAD_DATE)
+            return
+        member.paused_until = until
+        reply = texts.ME_PAUSE_SET.format(date=texts.fmt_date(until))
+    await state.clear()
+    await session.commit()
+    await message.answer(reply)
+
+
+def create_router() -> Router:
+    router = Router(name="profile")
+    router.message.filter(IsApprovedMember())
+    router.callback_query.filter(IsApprovedMember())
+    router.message.register(me, Command("me"))
+    router.message.register(leave, Command("leave"))
+    router.callback_query.register(on_profile, ProfileCb.filter())
+    router.message.register(pause_until, StateFilter(ProfileStates.pause_until), F.text & ~F.text.startswith("/"))
+    return router

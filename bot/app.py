@@ -24,14 +24,26 @@ from scheduler.delivery import DeliveryWorker
 log = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = [
-    BotCommand(command="start", description="Начало работы"),
+    BotCommand(command="start", description="Начало работы и состояние заявки"),
+    BotCommand(command="tasks", description="Мои открытые пункты"),
+    BotCommand(command="progress", description="Ход исполнения"),
+    BotCommand(command="me", description="Профиль: часовой пояс, тихие часы, отпуск"),
+    BotCommand(command="invite", description="Пригласить (для муниципальных специалистов)"),
+    BotCommand(command="members", description="Участники организаций"),
+    BotCommand(command="leave", description="Выйти из организации"),
+    BotCommand(command="cancel", description="Отменить ввод"),
     BotCommand(command="help", description="Справка"),
 ]
 ADMIN_COMMANDS = [
-    *MEMBER_COMMANDS,
+    BotCommand(command="start", description="Начало работы"),
     BotCommand(command="publish", description="Опубликовать резолюцию из текста"),
-    BotCommand(command="resolutions", description="Опубликованные резолюции"),
+    BotCommand(command="resolutions", description="Опубликованные резолюции, отзыв"),
+    BotCommand(command="progress", description="Ход исполнения"),
+    BotCommand(command="invite", description="Создать приглашение"),
+    BotCommand(command="members", description="Участники организаций"),
+    BotCommand(command="orgs", description="Загрузить справочник организаций"),
     BotCommand(command="cancel", description="Отменить ввод"),
+    BotCommand(command="help", description="Справка"),
 ]
 
 

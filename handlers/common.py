@@ -33,8 +33,10 @@ async def start(message: Message, member: Member, session: AsyncSession) -> None
     )
 
 
-async def help_(message: Message, settings: Settings) -> None:
+async def help_(message: Message, settings: Settings, member: Member | None) -> None:
     text = texts.HELP_COMMON
+    if member is not None and member.organisation is not None and member.organisation.kind == "municipality":
+        text += texts.HELP_OFFICER
     if _is_admin(message, settings):
         text += texts.HELP_ADMIN.format(limit=f"{settings.max_upload_mb:g}")
     await message.answer(text)

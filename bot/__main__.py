@@ -1,4 +1,5 @@
-"""Entry point: `python -m bot` runs the bot; `python -m bot parse FILE` prints a parsed resolution."""
+"""Entry point: `python -m bot` runs the bot; `parse FILE` prints a parsed resolution as JSON;
+`orgs import FILE` loads the organisation directory."""
 
 from __future__ import annotations
 
@@ -52,15 +53,56 @@ def cmd_parse(path: str) -> int:
     return 0
 
 
+def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
+    """Load the organisation directory into the configured database (migrating it first)."""
+    from models import directory
+
+    settings = _settings_or_exit()
+
+    async def run() -> str:
+        from models import migrate
+        from models.db import create_engine, create_session_factory
+
+        db_file = settings.sqlite_path()
+        if db_file is not None:
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate.upgrade(engine)
+            async with create_session_factory(engine)() as session:
+                report = await directory.import_file(session, path, prune=prune, dry_run=dry_run)
+            return directory.format_report(report, html=False)
+        finally:
+            await engine.dispose()
+
+    try:
+        print(asyncio.run(run()))
+    except directory.DirectoryError as exc:
+        print(f"Ошибка: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Ошибка: не удалось открыть файл {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Адресат — Telegram-бот резолюций")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="запустить бота (long polling); это действие по умолчанию")
     parse = sub.add_parser("parse", help="разобрать резолюцию и напечатать JSON")
     parse.add_argument("file")
+    orgs = sub.add_parser("orgs", help="справочник организаций")
+    orgs_sub = orgs.add_subparsers(dest="orgs_command", required=True)
+    orgs_import = orgs_sub.add_parser("import", help="загрузить справочник из .csv или .xlsx")
+    orgs_import.add_argument("file")
+    orgs_import.add_argument("--prune", action="store_true", help="удалить организации, которых нет в файле")
+    orgs_import.add_argument("--dry-run", action="store_true", help="только проверить, ничего не сохранять")
     args = parser.parse_args(argv)
     if args.command == "parse":
         return cmd_parse(args.file)
+    if args.command == "orgs":
+        return cmd_orgs_import(args.file, prune=args.prune, dry_run=args.dry_run)
     return cmd_run()
 
 

@@ -19,6 +19,7 @@ from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from models import migrate
 from models.db import create_engine, create_session_factory
+from models.membership import AttemptLimiter
 from scheduler.delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,12 @@ def create_bot(settings: Settings) -> Bot:
 def create_dispatcher(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
 ) -> Dispatcher:
-    dp = Dispatcher(settings=settings, session_factory=session_factory, delivery=delivery)
+    dp = Dispatcher(
+        settings=settings,
+        session_factory=session_factory,
+        delivery=delivery,
+        limiter=AttemptLimiter(),  # invite-code guessing: per user, in memory
+    )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(MemberMiddleware())
     dp.errors.register(on_error)

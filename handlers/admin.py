@@ -4,9 +4,9 @@ the directory import. Who may do what is decided again by the services for every
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import tempfile
-from datetime import timedelta
 from pathlib import Path, PurePath
 
 from aiogram import Bot, F, Router
@@ -21,9 +21,10 @@ from handlers import texts
 from handlers.callbacks import AdminAction, AdminCb
 from handlers.filters import IsAdmin, IsAdminOrMember
 from handlers.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
-from models import directory, membership
+from models import directory, membership, outbox
 from models.entities import Member, Organisation, OrgKind
 from models.timeutil import utcnow
+from scheduler.delivery import DeliveryWorker
 
 PAGE = 8
 DIRECTORY_SUFFIXES = {".csv", ".xlsx"}
@@ -69,8 +70,10 @@ async def on_admin(
     member: Member | None,
     settings: Settings,
     bot: Bot,
+    delivery: DeliveryWorker,
 ) -> None:
     user_id = callback.from_user.id
+    actor = membership.Actor(user_id, member)
     is_admin = _is_admin(user_id, settings)
     officer_of = await _officer_municipality(member)
     action, kind = callback_data.action, callback_data.kind
@@ -97,7 +100,7 @@ async def on_admin(
         return
     org = await session.get(Organisation, callback_data.ref)
     if action == AdminAction.INVITE_ORG:
-        if org is None or not membership.can_invite(member, org, settings.admin_ids, user_id=user_id):
+        if org is None or not membership.can_invite(actor, org, settings.admin_ids, org.kind):
             await callback.answer(texts.INVITE_FORBIDDEN, show_alert=True)
             return
         await callback.answer()
@@ -106,34 +109,35 @@ async def on_admin(
             organisation_id=org.id,
             role=org.kind,
             created_by=user_id,
+            admin_ids=settings.admin_ids,
             ttl_days=settings.invite_ttl_days,
             now=utcnow(),
         )
         me = await bot.me()
-        until = (invite.expires_at + timedelta(hours=3)).date()
         text = texts.INVITE_CREATED.format(
             org=texts.esc(org.name),
             role=texts.ROLE_SHORT.get(org.kind, ""),
-            until=texts.fmt_date(until),
+            until=texts.fmt_date(invite.expires_at.date()),
             uses=invite.max_uses,
-            link=f"https://t.me/{me.username}?start={invite.code}",
+            link=membership.invite_link(me.username or "", invite.code),
         )
         if isinstance(callback.message, Message):
             await callback.message.answer(text, reply_markup=invite_keyboard(invite.id))
         return
     if action == AdminAction.REVOKE:
-        ok = await membership.revoke_invite(
-            session, invite_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids
-        )
-        if not ok:
-            await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        try:
+            await membership.revoke_invite(
+                session, invite_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids, now=utcnow()
+            )
+        except membership.MembershipError as exc:
+            await callback.answer(exc.message, show_alert=True)
             return
         await callback.answer(texts.INVITE_REVOKED)
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
         return
     if action == AdminAction.MEMBERS_ORG:
-        if org is None or not membership.may_view(member, org, settings.admin_ids, user_id=user_id):
+        if org is None or not membership.may_view(actor, org, settings.admin_ids):
             await callback.answer(texts.STALE_BUTTON, show_alert=True)
             return
         await callback.answer()
@@ -143,10 +147,24 @@ async def on_admin(
         result = await membership.remove_member(
             session, member_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids
         )
-        if not result.ok:
-            await callback.answer(result.message, show_alert=True)
+        if result.outcome != membership.RemovalOutcome.REMOVED or result.member is None:
+            await callback.answer(html.unescape(result.message)[:200], show_alert=True)
             return
         await callback.answer(texts.MEMBER_REMOVED)
+        if result.member_message:
+            await outbox.enqueue(
+                session,
+                [
+                    {
+                        "key": f"rm:{result.member.id}:{utcnow().isoformat()}",
+                        "chat_id": result.member.user_id,
+                        "payload": outbox.payload(result.member_message),
+                        "priority": outbox.PRIORITY_NOTICE,
+                    }
+                ],
+            )
+            await session.commit()
+            delivery.wake()
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
         return
@@ -217,7 +235,7 @@ async def directory_file(
             await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
             return
     await state.clear()
-    await message.answer(texts.esc(directory.format_report(report)))
+    await message.answer(directory.format_report(report, html=True))
 
 
 def create_router() -> Router:

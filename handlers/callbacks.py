@@ -142,3 +142,10 @@ class AdminCb(CallbackData, prefix="adm1"):
     kind: str = ""
     ref: int = 0
     page: int = 0
+
+
+class SnoozeCb(CallbackData, prefix="snz1"):
+    """«Напомнить через N дней» under a reminder: postpone this member's reminders about one item."""
+
+    assignment_id: int
+    days: int = 3

@@ -323,3 +323,23 @@ def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
         )
     builder.adjust(1)
     return builder.as_markup()
+
+
+def reminder_keyboard(items: Iterable[tuple[int, int]], *, snooze_days: int | None = 3) -> InlineKeyboardMarkup:
+    """Under a reminder: per item (number, assignment id) its card for a report, and a snooze (None: no snooze)."""
+    from handlers.callbacks import SnoozeCb
+    from handlers.texts import report_button, snooze_button
+
+    builder = InlineKeyboardBuilder()
+    for number, assignment_id in items:
+        builder.button(
+            text=report_button(number),
+            callback_data=ReportCb(assignment_id=assignment_id, action=ReportAction.OPEN),
+        )
+        if snooze_days is not None:
+            builder.button(
+                text=snooze_button(number, snooze_days),
+                callback_data=SnoozeCb(assignment_id=assignment_id, days=snooze_days),
+            )
+    builder.adjust(2)
+    return builder.as_markup()

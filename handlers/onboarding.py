@@ -3,6 +3,8 @@ approval by whoever may vouch for it)."""
 
 from __future__ import annotations
 
+import html
+
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -25,6 +27,11 @@ OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
 
 class JoinStates(StatesGroup):
     search_school = State()
+
+
+def _plain(html_text: str) -> str:
+    """Alerts are plain text: the services' messages are HTML-escaped for chat messages."""
+    return html.unescape(html_text)[:200]
 
 
 def _full_name(user: User) -> str:
@@ -52,16 +59,14 @@ async def start_with_code(
         username=user.username,
         now=utcnow(),
     )
-    if result.member is None:
+    if result.failed_attempt:
         limiter.failed(user.id)
-        await message.answer(texts.esc(result.message))
+    if not result.ok or result.member is None:
+        await message.answer(result.message)  # already escaped by the service
         return
-    member = result.member
-    org = await session.get(Organisation, member.organisation_id)
-    await message.answer(
-        texts.JOIN_DONE.format(org=texts.esc(org.name if org else ""), role=texts.ROLE_SHORT.get(member.role, ""))
-    )
-    if await publishing.catch_up_member(session, member):
+    limiter.succeeded(user.id)
+    await message.answer(result.message)
+    if await publishing.catch_up_member(session, result.member):
         delivery.wake()
 
 

@@ -382,3 +382,65 @@ KIND_LABELS = {
     "partner": "Партнёры",
 }
 APPROVAL_NAMES = {"pending": "ждёт одобрения", "approved": "участник", "rejected": "отклонён", "removed": "исключён"}
+
+
+# Reminders (scheduler/planner.py): one message per member per run, the weekly digest, escalations.
+
+DAY_OFF_NAMES: dict[str, str] = {
+    "weekend": "выходной день",
+    "holiday": "праздничный день",
+    "transfer": "нерабочий день",
+}
+PERIOD_NAMES: dict[str, str] = {
+    "week": "неделя",
+    "month": "месяц",
+    "quarter": "квартал",
+    "half_year": "полугодие",
+    "year": "год",
+}
+REMINDER_HEAD = "🔔 <b>Напоминание</b> о пунктах резолюций:"
+REMINDER_FOOT = "Отметьте, что сделано, кнопкой «отчёт» под сообщением."
+REMINDER_MORE = "…и ещё {n}. Все открытые пункты — /tasks"
+DIGEST_HEAD = "🗓 <b>Еженедельная сводка</b>: открытые пункты без срока."
+ESCALATION_HEAD = "⚠️ <b>Просрочено на {days} и более</b>: отчёта о выполнении нет, напоминания не помогли."
+
+
+def reminder_due_note(due_text: str, days_left: int) -> str:
+    """The due line of a reminded item; `due_text` is already formatted (and says if it is a day off)."""
+    if days_left > 0:
+        return f"⏰ срок через {count(days_left, 'день', 'дня', 'дней')}: {due_text}"
+    if days_left == 0:
+        return f"⏰ срок сегодня: {due_text}"
+    return f"🔴 просрочено на {count(-days_left, 'день', 'дня', 'дней')} (срок: {due_text})"
+
+
+def reminder_start_note(start_text: str, days_left: int) -> str:
+    if days_left > 0:
+        return f"▶️ начало через {count(days_left, 'день', 'дня', 'дней')}: {start_text}"
+    if days_left == 0:
+        return f"▶️ начало сегодня: {start_text}"
+    return f"▶️ начато: {start_text}"
+
+
+def reminder_period_note(period: str, start_text: str) -> str:
+    return f"🔁 новый период ({PERIOD_NAMES.get(period, period)}) — с {start_text}"
+
+
+def reminder_item(number: int, title: str, text: str, note: str | None) -> str:
+    """One item of a reminder, digest or escalation: number, text, the resolution, the date line."""
+    lines = [f"<b>{number}.</b> {esc(_short(text, 300))}", f"<i>{esc(_short(title, 100))}</i>"]
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def escalation_org(name: str) -> str:
+    return f"🏫 <b>{esc(_short(name, 200))}</b>"
+
+
+def snooze_button(number: int, days: int) -> str:
+    return f"{number} · напомнить через {count(days, 'день', 'дня', 'дней')}"
+
+
+def report_button(number: int) -> str:
+    return f"{number} · отчёт"

@@ -108,14 +108,19 @@ async def create_app(settings: Settings) -> App:
     if db_file is not None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
-    await migrate.upgrade(engine)
-    session_factory = create_session_factory(engine)
-    bot = create_bot(settings)
-    delivery = DeliveryWorker(bot, session_factory, settings)
+    try:
+        await migrate.upgrade(engine)
+        session_factory = create_session_factory(engine)
+        bot = create_bot(settings)
+        delivery = DeliveryWorker(bot, session_factory, settings)
+        dispatcher = create_dispatcher(settings, session_factory, delivery)
+    except BaseException:
+        await engine.dispose()
+        raise
     return App(
         settings=settings,
         bot=bot,
-        dispatcher=create_dispatcher(settings, session_factory, delivery),
+        dispatcher=dispatcher,
         engine=engine,
         session_factory=session_factory,
         delivery=delivery,

@@ -1,17 +1,20 @@
-"""Runs the real app (routers, middlewares, filters, worker) polling the Bot API emulator."""
+"""Runs the real app (routers, middlewares, filters, delivery worker) polling the Bot API emulator."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.app import App, create_app
 from bot.settings import Settings
+from models.entities import Approval, Member, Organisation
+from models.membership import fold
+from tests.emulator.fixtures import TOKEN, polling
 
-TOKEN = "123456:TEST"
 ADMIN_ID = 1000
 
 
@@ -32,26 +35,29 @@ def make_settings(base_url: str, db_path: Path, **overrides: Any) -> Settings:
 async def running_app(settings: Settings) -> AsyncIterator[App]:
     """The app as `python -m bot` builds it, polling in a task; stopped cleanly afterwards."""
     app = await create_app(settings)
-    started = asyncio.Event()
-
-    async def mark_started() -> None:
-        started.set()
-
-    app.dispatcher.startup.register(mark_started)  # runs after the app's own startup hooks
-    task = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=False,
-            close_bot_session=False,
-            polling_timeout=1,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-        )
-    )
     try:
-        await asyncio.wait_for(started.wait(), timeout=10)
-        yield app
+        async with polling(app.dispatcher, app.bot, allowed_updates=app.dispatcher.resolve_used_update_types()):
+            yield app
     finally:
-        await app.dispatcher.stop_polling()
-        await task
         await app.bot.session.close()
         await app.engine.dispose()
+
+
+async def add_org(session: AsyncSession, kind: str, name: str, municipality_id: int | None = None) -> Organisation:
+    org = Organisation(kind=kind, name=name, name_folded=fold(name), municipality_id=municipality_id)
+    session.add(org)
+    await session.commit()
+    return org
+
+
+async def add_member(session: AsyncSession, user_id: int, org: Organisation, name: str = "") -> Member:
+    member = Member(
+        user_id=user_id,
+        full_name=name or f"Пользователь {user_id}",
+        organisation_id=org.id,
+        role=org.kind,
+        approval=Approval.APPROVED,
+    )
+    session.add(member)
+    await session.commit()
+    return member

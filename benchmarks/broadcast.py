@@ -1,0 +1,125 @@
+"""Broadcast through the outbox to 10,000 recipients against the Bot API emulator.
+
+(a) emulator limit off, worker rate unlimited: the bot's own ceiling (messages/s, CPU per message);
+(b) emulator enforcing 30 messages/s, worker at the default 25/s: sustained rate and 429s caused.
+
+Runs as `python benchmarks/broadcast.py`; the last line sums it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import Settings  # noqa: E402
+from models import migrate, outbox  # noqa: E402
+from models.db import create_engine, create_session_factory  # noqa: E402
+from scheduler.delivery import DeliveryWorker  # noqa: E402
+from tests.emulator.fixtures import TOKEN, EmulatorSession  # noqa: E402
+
+RECIPIENTS = 10_000
+LIMITED = 1_500  # (b) at 25/s takes a minute: enough to show a sustained rate
+TEXT = (
+    "📄 <b>Резолюция августовского совещания</b>\nот 27 августа 2019 г.\n\n"
+    "<b>1.</b> обеспечить поддержку развития образовательного пространства муниципалитета\n⏰ срок: 1 января 2026 г."
+)
+
+
+class EmulatorProcess:
+    def __init__(self, global_rate: float | None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("_emulator_proc.py")), str(global_rate or 0)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.base_url = self.proc.stdout.readline().strip()
+
+    def stats(self) -> dict[str, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("stats\n")
+        self.proc.stdin.flush()
+        data: dict[str, float] = json.loads(self.proc.stdout.readline())
+        return data
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("stop\n")
+        self.proc.stdin.flush()
+        self.proc.wait(timeout=30)
+
+
+async def run(count: int, rate: float, emulator_rate: float | None, folder: Path) -> dict[str, float]:
+    emulator = EmulatorProcess(emulator_rate)
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{folder / f'bench{count}.db'}",
+        telegram_api_base=emulator.base_url,
+        delivery_rate_per_second=rate,
+    )
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        rows = [
+            {"key": f"bench:{i}", "chat_id": 10_000_000 + i, "batch": "bench", "payload": outbox.payload(TEXT)}
+            for i in range(count)
+        ]
+        await outbox.enqueue(session, rows)
+        await session.commit()
+    from aiogram import Bot
+    from aiogram.client.telegram import TelegramAPIServer
+
+    bot = Bot(TOKEN, session=EmulatorSession(api=TelegramAPIServer.from_base(emulator.base_url)))
+    worker = DeliveryWorker(bot, sessions, settings)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    async with asyncio.timeout(900):
+        await worker.drain()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    await bot.session.close()
+    await engine.dispose()
+    stats = emulator.stats()
+    emulator.stop()
+    return {
+        "sent": worker.stats.sent,
+        "wall": wall,
+        "rate": worker.stats.sent / wall,
+        "cpu_ms": cpu / max(1, worker.stats.sent) * 1000,
+        "emulator_429": stats["rate_limited"],
+        "max_in_window": stats["max_in_window"],
+        "sustained": stats["sustained"],
+    }
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        free = await run(RECIPIENTS, 100_000, None, folder)
+        print(
+            f"(a) limit off: {free['sent']:.0f} messages in {free['wall']:.1f} s = {free['rate']:.0f} msg/s, "
+            f"bot CPU {free['cpu_ms']:.2f} ms/message"
+        )
+        limited = await run(LIMITED, 25, 30, folder)
+        print(
+            f"(b) emulator 30/s, worker 25/s: {limited['sent']:.0f} messages in {limited['wall']:.1f} s, "
+            f"sustained {limited['sustained']:.1f} msg/s, busiest second {limited['max_in_window']:.0f}, "
+            f"429s caused {limited['emulator_429']:.0f}"
+        )
+        print(
+            f"broadcast: {free['rate']:.0f} msg/s ceiling, {free['cpu_ms']:.2f} ms CPU/msg, "
+            f"{limited['sustained']:.1f} msg/s sustained at limit 25, {limited['emulator_429']:.0f} 429s"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,71 @@
+"""A user talks to the unmodified bot through the emulator: /start, /help, stray input, forged buttons."""
+
+from __future__ import annotations
+
+from bot.app import App
+from tests.e2e.harness import ADMIN_ID
+from tests.emulator import TelegramEmulator
+
+USER = 5001
+
+
+async def test_start_offers_ways_to_join(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(USER, "/start")
+    (reply,) = await emulator.wait_for(USER)
+    assert "Адресат" in reply.text
+    assert "Школа (руководитель, заместитель)" in reply.button_texts
+
+
+async def test_admin_start_and_help_mention_publishing(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(ADMIN_ID, "/start")
+    (start,) = await emulator.wait_for(ADMIN_ID)
+    assert "администратор" in start.text
+    await emulator.send_message(ADMIN_ID, "/help")
+    (help_,) = await emulator.wait_for(ADMIN_ID)
+    assert "/resolutions" in help_.text
+
+
+async def test_help_for_a_guest_hides_admin_commands(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(USER, "/help")
+    (reply,) = await emulator.wait_for(USER)
+    assert "/tasks" in reply.text
+    assert "/orgs" not in reply.text
+
+
+async def test_commands_are_registered_at_start(app: App, emulator: TelegramEmulator) -> None:
+    scopes = {scope[0] for scope in emulator.commands}
+    assert {"default", "chat"} <= scopes  # everyone, and each admin's own chat
+    everyone = next(v for k, v in emulator.commands.items() if k[0] == "default")
+    assert {"start", "help", "tasks"} <= {c["command"] for c in everyone}
+
+
+async def test_unknown_command_and_free_text_get_a_helpful_answer(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(USER, "/nonsense")
+    (unknown,) = await emulator.wait_for(USER)
+    assert "/help" in unknown.text
+    await emulator.send_message(USER, "Добрый день! Когда совещание?")
+    (free,) = await emulator.wait_for(USER)
+    assert "/help" in free.text
+
+
+async def test_admin_commands_do_not_exist_for_others(app: App, emulator: TelegramEmulator) -> None:
+    for command in ("/publish", "/orgs", "/resolutions"):
+        await emulator.send_message(USER, command)
+        (reply,) = await emulator.wait_for(USER)
+        assert reply.text == "Такой команды нет. Список команд — /help."
+
+
+async def test_a_forged_callback_gets_an_alert_and_changes_nothing(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(USER, "/start")
+    (reply,) = await emulator.wait_for(USER)
+    for data in ("rep1:99999:dn", "pub1:pub:1:0:skip", "garbage", "dec1:1:1", "adm1:rm::7:0"):
+        query = await emulator.click(USER, reply.message_id, data)
+        answer = await emulator.wait_callback_answer(query)
+        assert answer.show_alert
+        assert answer.text
+
+
+async def test_a_document_from_a_non_admin_is_refused_politely(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_document(USER, "резолюция.txt", "Резолюция\n\nШколам:\n- сделать".encode())
+    (reply,) = await emulator.wait_for(USER)
+    assert "только администраторы" in reply.text

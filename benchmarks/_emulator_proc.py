@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.emulator import TelegramEmulator  # noqa: E402  (after the path is set)
+from tests.emulator import TelegramEmulator
 
 
 async def main(global_rate: float | None) -> None:

@@ -45,7 +45,8 @@ class EmulatorProcess:
         self.base_url = self.proc.stdout.readline().strip()
 
     def stats(self) -> dict[str, float]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write("stats\n")
         self.proc.stdin.flush()
         data: dict[str, float] = json.loads(self.proc.stdout.readline())

@@ -60,13 +60,17 @@ class ProgressReporter:
             if not final and now - self._last_edit.get(batch, -1e9) < self.interval:
                 return False
             broadcast = await session.scalar(select(Broadcast).where(Broadcast.batch == batch))
-            if broadcast is None or broadcast.progress_message_id is None:
+            if broadcast is None:
                 return final
             if broadcast.finished_at is not None:
                 return True
             title = await session.scalar(select(Resolution.title).where(Resolution.id == broadcast.resolution_id))
             text = progress_text(title or "", counts, final=final)
-            if text != broadcast.progress_text:
+            if broadcast.progress_message_id is None:  # published without a progress message yet
+                sent = await self.bot.send_message(broadcast.admin_chat_id, text)
+                broadcast.progress_message_id = sent.message_id
+                broadcast.progress_text = text
+            elif text != broadcast.progress_text:
                 await self.bot.edit_message_text(
                     text=text, chat_id=broadcast.admin_chat_id, message_id=broadcast.progress_message_id
                 )

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,12 +35,18 @@ class ProgressReporter:
         self.interval = settings.progress_edit_interval_seconds
         self.clock = clock
         self._last_edit: dict[str, float] = {}
+        self._paused_until = 0.0
 
     async def refresh(self, batches: set[str]) -> None:
         """Update the progress of every batch touched; finished batches leave the set."""
+        if self.clock() < self._paused_until:
+            return
         for batch in list(batches):
             try:
                 finished = await self._refresh_one(batch)
+            except TelegramRetryAfter as exc:  # flood control: try again after the pause, keep the batch
+                self._paused_until = self.clock() + exc.retry_after
+                return
             except TelegramAPIError as exc:  # the admin deleted the message or blocked the bot
                 log.info("progress for %s not shown: %s", batch, exc.message)
                 finished = True

@@ -326,20 +326,21 @@ def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 
 
 def reminder_keyboard(items: Iterable[tuple[int, int]], *, snooze_days: int | None = 3) -> InlineKeyboardMarkup:
-    """Under a reminder: per item (number, assignment id) its card for a report, and a snooze (None: no snooze)."""
+    """Under a reminder: per item (number, assignment id) its card for a report, and a snooze (None: no snooze).
+
+    Built without InlineKeyboardBuilder: the weekly digest makes tens of thousands of these at once.
+    """
+    from aiogram.types import InlineKeyboardButton
+
     from handlers.callbacks import SnoozeCb
     from handlers.texts import report_button, snooze_button
 
-    builder = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     for number, assignment_id in items:
-        builder.button(
-            text=report_button(number),
-            callback_data=ReportCb(assignment_id=assignment_id, action=ReportAction.OPEN),
-        )
+        report = ReportCb(assignment_id=assignment_id, action=ReportAction.OPEN).pack()
+        row = [InlineKeyboardButton(text=report_button(number), callback_data=report)]
         if snooze_days is not None:
-            builder.button(
-                text=snooze_button(number, snooze_days),
-                callback_data=SnoozeCb(assignment_id=assignment_id, days=snooze_days),
-            )
-    builder.adjust(2)
-    return builder.as_markup()
+            snooze = SnoozeCb(assignment_id=assignment_id, days=snooze_days).pack()
+            row.append(InlineKeyboardButton(text=snooze_button(number, snooze_days), callback_data=snooze))
+        rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)

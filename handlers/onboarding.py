@@ -249,13 +249,11 @@ async def on_decision(
         approve=callback_data.approve,
         admin_ids=settings.admin_ids,
     )
-    if not result.ok or result.member is None:
-        await callback.answer(result.message, show_alert=True)
+    if not result.changed or result.member is None or result.applicant_message is None:
+        await callback.answer(_plain(result.message), show_alert=True)
         return
     member = result.member
     await callback.answer(texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED)
-    org = await session.get(Organisation, member.organisation_id)
-    notice = texts.JOIN_APPROVED if callback_data.approve else texts.JOIN_REJECTED
     await outbox.enqueue(
         session,
         [
@@ -263,7 +261,7 @@ async def on_decision(
                 "key": f"jd:{member.id}:{utcnow().isoformat()}",
                 "chat_id": member.user_id,
                 "member_id": member.id,
-                "payload": outbox.payload(notice.format(org=texts.esc(org.name if org else ""))),
+                "payload": outbox.payload(result.applicant_message),
                 "priority": outbox.PRIORITY_NOTICE,
             }
         ],

@@ -63,7 +63,7 @@ async def run(count: int, rate: float, emulator_rate: float | None, folder: Path
     emulator = EmulatorProcess(emulator_rate)
     settings = Settings(
         _env_file=None,
-        bot_token=TOKEN,  # type: ignore[arg-type]
+        bot_token=TOKEN,
         database_url=f"sqlite+aiosqlite:///{folder / f'bench{count}.db'}",
         telegram_api_base=emulator.base_url,
         delivery_rate_per_second=rate,

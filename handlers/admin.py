@@ -167,8 +167,6 @@ async def on_admin(
             delivery.wake()
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
-        return
-    await callback.answer(texts.STALE_BUTTON, show_alert=True)
 
 
 async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Organisation) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, create_app
 from bot.settings import Settings
+from models.directory import fold
 from models.entities import Approval, Member, Organisation
-from models.membership import fold
 from tests.emulator.fixtures import TOKEN, polling
 
 ADMIN_ID = 1000

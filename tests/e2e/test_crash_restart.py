@@ -78,8 +78,8 @@ async def _states(db: Path) -> Counter[str]:
         await engine.dispose()
 
 
-async def _wait(predicate: object, timeout: float) -> None:
-    async with asyncio.timeout(timeout):
+async def _wait(predicate: object, seconds: float) -> None:
+    async with asyncio.timeout(seconds):
         while not await predicate():  # type: ignore[operator]
             await asyncio.sleep(0.05)
 

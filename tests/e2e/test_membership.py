@@ -82,7 +82,8 @@ async def test_expired_and_revoked_codes_are_refused(app: App, emulator: Telegra
 
     second = await officer_invites_school_one(emulator)
     invite_message = emulator.last_message(OFFICER)
-    assert await press(emulator, OFFICER, invite_message, "Отозвать приглашение") == "Приглашение отозвано: ссылка больше не работает."
+    answer = await press(emulator, OFFICER, invite_message, "Отозвать приглашение")
+    assert answer == "Приглашение отозвано: ссылка больше не работает."
     await emulator.send_message(DIRECTOR, f"/start {second}")
     (revoked,) = await emulator.wait_for(DIRECTOR)
     assert "отозвано" in revoked.text

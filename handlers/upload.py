@@ -12,7 +12,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
@@ -23,6 +22,7 @@ from handlers.keyboards import preview_keyboard, role_choice_keyboard, withdraw_
 from models import publishing
 from models.entities import Resolution, ResolutionState
 from models.messages import pack_blocks
+from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
 from scheduler.delivery import DeliveryWorker
 
 ACCEPTED_SUFFIXES = {".docx", ".txt", ".pdf"}

@@ -11,6 +11,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
@@ -21,6 +22,7 @@ from models import migrate
 from models.db import create_engine, create_session_factory
 from models.membership import AttemptLimiter
 from scheduler.delivery import DeliveryWorker
+from scheduler.jobs import create_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def create_dispatcher(
         settings=settings,
         session_factory=session_factory,
         delivery=delivery,
+        scheduler=create_scheduler(session_factory, settings, delivery),
         limiter=AttemptLimiter(),  # invite-code guessing: per user, in memory
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
@@ -87,13 +90,15 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(delivery: DeliveryWorker) -> None:
+async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
+    scheduler.shutdown(wait=False)
     # The round in flight is finished and recorded before the process exits: no lost writes.
     await delivery.stop()
 
 
-async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker) -> None:
+async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
     await delivery.start()
+    scheduler.start()
     await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
     for admin_id in settings.admin_ids:
         try:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers import texts
 from handlers.callbacks import AdminAction, AdminCb
+from handlers.edits import edit_if_changed
 from handlers.filters import IsAdmin, IsAdminOrMember
 from handlers.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
 from models import directory, membership, outbox
@@ -96,7 +97,7 @@ async def on_admin(
             [(o.id, o.name) for o in orgs], pick, kind=kind, page=callback_data.page, total=total, per_page=PAGE
         )
         if isinstance(callback.message, Message):
-            await callback.message.edit_text(texts.INVITE_CHOOSE_ORG, reply_markup=markup)
+            await edit_if_changed(callback.message, text=texts.INVITE_CHOOSE_ORG, markup=markup)
         return
     org = await session.get(Organisation, callback_data.ref)
     if action == AdminAction.INVITE_ORG:
@@ -134,7 +135,7 @@ async def on_admin(
             return
         await callback.answer(texts.INVITE_REVOKED)
         if isinstance(callback.message, Message):
-            await callback.message.edit_reply_markup(reply_markup=None)
+            await edit_if_changed(callback.message, text=None, markup=None)
         return
     if action == AdminAction.MEMBERS_ORG:
         if org is None or not membership.may_view(actor, org, settings.admin_ids):
@@ -166,7 +167,7 @@ async def on_admin(
             await session.commit()
             delivery.wake()
         if isinstance(callback.message, Message):
-            await callback.message.edit_reply_markup(reply_markup=None)
+            await edit_if_changed(callback.message, text=None, markup=None)
 
 
 async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Organisation) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers import texts
 from handlers.callbacks import DecisionCb, JoinCb, JoinStep
+from handlers.edits import edit_if_changed
 from handlers.keyboards import decision_keyboard, join_kind_keyboard, org_page_keyboard
 from models import membership, outbox, publishing
 from models.entities import Approval, Member, Organisation, OrgKind
@@ -162,7 +163,7 @@ async def _edit(
         per_page=PAGE,
     )
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(text, reply_markup=markup)
+        await edit_if_changed(callback.message, text=text, markup=markup)
 
 
 async def search_school(message: Message, session: AsyncSession, state: FSMContext) -> None:
@@ -211,7 +212,7 @@ async def _request(
         )
     except membership.MembershipError as exc:
         if isinstance(callback.message, Message):
-            await callback.message.edit_text(texts.esc(exc.message))
+            await edit_if_changed(callback.message, text=texts.esc(exc.message), markup=None)
         return
     approvers = await membership.approvers_for(session, org, settings.admin_ids)
     who = f"{texts.esc(member.full_name or 'без имени')}" + (f" (@{texts.esc(user.username)})" if user.username else "")
@@ -232,7 +233,7 @@ async def _request(
     await session.commit()
     delivery.wake()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(texts.JOIN_SENT.format(org=texts.esc(org.name)))
+        await edit_if_changed(callback.message, text=texts.JOIN_SENT.format(org=texts.esc(org.name)), markup=None)
 
 
 async def on_decision(
@@ -272,7 +273,7 @@ async def on_decision(
     delivery.wake()
     if isinstance(callback.message, Message):
         verdict = texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED
-        await callback.message.edit_text(f"{callback.message.html_text}\n\n<b>{verdict}</b>")
+        await edit_if_changed(callback.message, text=f"{callback.message.html_text}\n\n<b>{verdict}</b>", markup=None)
 
 
 def create_router() -> Router:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers import texts
 from handlers.callbacks import ProfileAction, ProfileCb
+from handlers.edits import edit_if_changed
 from handlers.filters import IsApprovedMember
 from handlers.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
 from models import membership
@@ -67,7 +68,7 @@ async def on_profile(
         await callback.answer()
         text, markup = menus[action]
         if isinstance(callback.message, Message):
-            await callback.message.edit_text(text, reply_markup=markup)
+            await edit_if_changed(callback.message, text=text, markup=markup)
         return
     if action == ProfileAction.PAUSE:
         await callback.answer()
@@ -87,7 +88,7 @@ async def on_profile(
         await membership.leave(session, member)
         await callback.answer()
         if isinstance(callback.message, Message):
-            await callback.message.edit_text(texts.LEAVE_DONE)
+            await edit_if_changed(callback.message, text=texts.LEAVE_DONE, markup=None)
         return
     else:  # a forged value: change nothing
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
@@ -95,7 +96,7 @@ async def on_profile(
     await session.commit()
     await callback.answer(texts.ME_SAVED)
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(card(member, settings), reply_markup=profile_keyboard())
+        await edit_if_changed(callback.message, text=card(member, settings), markup=profile_keyboard())
 
 
 async def pause_until(message: Message, member: Member, session: AsyncSession, state: FSMContext) -> None:

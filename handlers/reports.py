@@ -22,12 +22,16 @@ from handlers.callbacks import (
     ReportCb,
     ReviewAction,
     ReviewCb,
+    SnoozeCb,
     TasksCb,
 )
+from handlers.edits import edit_if_changed
 from handlers.filters import IsApprovedMember
 from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
 from models import reports
 from models.entities import Member, Status
+from models.timeutil import utcnow
+from scheduler import planner
 from scheduler.delivery import DeliveryWorker
 
 ACTION_STATUS: dict[ReportAction, Status] = {
@@ -96,16 +100,14 @@ async def on_status(
     message = callback.message
     if not isinstance(message, Message):
         return
-    # The answer is out; now the slower edits. Each edit follows a real change, so never identical.
+    # The answer is out; now the slower edits, each only if what the user sees changes.
     markup = with_item_status(message.reply_markup, item.assignment.id, item.assignment.status)
+    if markup is not None:  # a resolution message: that item's button shows the new status
+        await edit_if_changed(message, text=None, markup=markup)
+    elif callback_data.action != ReportAction.ACK:  # the item card itself
+        await edit_if_changed(message, text=_card(item), markup=item_card_keyboard(item.assignment.id))
     if callback_data.action == ReportAction.ACK:
-        if markup is not None:
-            await message.edit_reply_markup(reply_markup=markup)
         return
-    if markup is not None:
-        await message.edit_reply_markup(reply_markup=markup)
-    else:  # the item card itself
-        await message.edit_text(_card(item), reply_markup=item_card_keyboard(item.assignment.id))
     if row.status == Status.DONE:
         await reports.request_review(session, item, row, settings.admin_ids)
         delivery.wake()
@@ -121,7 +123,7 @@ async def on_skip_comment(callback: CallbackQuery, callback_data: CommentCb, sta
     if data.get("report_id") == callback_data.report_id:
         await state.clear()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(texts.REPORT_NO_COMMENT)
+        await edit_if_changed(callback.message, text=texts.REPORT_NO_COMMENT, markup=None)
 
 
 async def on_comment(message: Message, session: AsyncSession, member: Member | None, state: FSMContext) -> None:
@@ -163,7 +165,7 @@ async def on_accept(
     await callback.answer(texts.REVIEW_ACCEPTED)
     delivery.wake()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_if_changed(callback.message, text=None, markup=None)
 
 
 async def on_return(
@@ -269,6 +271,7 @@ async def on_extension_decision(
         request_id=callback_data.ref,
         approve=approve,
         admin_ids=settings.admin_ids,
+        settings=settings,
     )
     if refusal is not None:
         await callback.answer(str(refusal), show_alert=True)
@@ -276,7 +279,27 @@ async def on_extension_decision(
     await callback.answer(texts.EXTENSION_DONE_APPROVED if approve else texts.EXTENSION_DONE_DECLINED)
     delivery.wake()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_if_changed(callback.message, text=None, markup=None)
+
+
+async def on_snooze(
+    callback: CallbackQuery, callback_data: SnoozeCb, session: AsyncSession, member: Member | None
+) -> None:
+    """«Напомнить через N дней» under a reminder: only for this member and this item."""
+    item = await reports.load_item(session, callback_data.assignment_id)
+    refusal = reports.check_access(member, item)
+    if refusal is not None or member is None or not 1 <= callback_data.days <= 30:
+        await callback.answer(str(refusal or texts.STALE_BUTTON), show_alert=True)
+        return
+    until = await planner.snooze(
+        session, member_id=member.id, assignment_id=callback_data.assignment_id, now=utcnow(), days=callback_data.days
+    )
+    await session.commit()
+    if until is None:
+        await callback.answer(texts.SNOOZE_CLOSED, show_alert=True)
+        return
+    word = texts.plural(callback_data.days, "день", "дня", "дней")
+    await callback.answer(texts.SNOOZED.format(days=callback_data.days, word=word))
 
 
 TASKS_PAGE = 5
@@ -316,14 +339,15 @@ async def on_tasks_page(
         return
     await callback.answer()
     text, markup = await tasks_page(session, member, callback_data.page)
-    if isinstance(callback.message, Message) and (callback.message.html_text != text or markup is None):
-        await callback.message.edit_text(text, reply_markup=markup)
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=text, markup=markup)
 
 
 def create_router() -> Router:
     router = Router(name="reports")
     router.message.register(tasks_command, Command("tasks"), IsApprovedMember())
     router.callback_query.register(on_tasks_page, TasksCb.filter())
+    router.callback_query.register(on_snooze, SnoozeCb.filter())
     router.callback_query.register(on_extension_ask, ExtCb.filter(F.action == ExtAction.ASK))
     router.callback_query.register(
         on_extension_decision, ExtCb.filter(F.action.in_({ExtAction.APPROVE, ExtAction.DECLINE}))

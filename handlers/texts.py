@@ -444,3 +444,7 @@ def snooze_button(number: int, days: int) -> str:
 
 def report_button(number: int) -> str:
     return f"{number} · отчёт"
+
+
+SNOOZED = "Хорошо, напомню через {days} {word}."
+SNOOZE_CLOSED = "Этот пункт уже закрыт — напоминать не о чем."

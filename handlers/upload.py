@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers import texts
 from handlers.callbacks import PubAction, PubCb, RoleChoice
+from handlers.edits import edit_if_changed
 from handlers.filters import IsAdmin
 from handlers.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
 from models import publishing
@@ -96,19 +97,19 @@ async def pasted_text(message: Message, session: AsyncSession, state: FSMContext
 
 
 async def on_publish(
-    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker
+    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker, settings: Settings
 ) -> None:
     await callback.answer()
     message = callback.message
     try:
         broadcast = await publishing.publish(
-            session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id
+            session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id, settings=settings
         )
     except publishing.PublishError as exc:
         await callback.bot.send_message(callback.from_user.id, texts.esc(exc.message))  # type: ignore[union-attr]
         return
     if isinstance(message, Message):
-        await message.edit_reply_markup(reply_markup=None)
+        await edit_if_changed(message, text=None, markup=None)
     progress = await callback.bot.send_message(callback.from_user.id, texts.PUBLISH_DONE)  # type: ignore[union-attr]
     await publishing.attach_progress(session, broadcast.id, progress.message_id, texts.PUBLISH_DONE)
     delivery.wake()
@@ -123,7 +124,7 @@ async def on_cancel(callback: CallbackQuery, callback_data: PubCb, session: Asyn
     await session.delete(resolution)
     await session.commit()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_if_changed(callback.message, text=None, markup=None)
         await callback.message.answer(texts.PUBLISH_CANCELLED)
 
 
@@ -183,7 +184,7 @@ async def _draft_change(
         return
     await callback.answer("Готово")
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_if_changed(callback.message, text=None, markup=None)
         await show_preview(callback.message, session, resolution_id)
 
 
@@ -223,7 +224,7 @@ async def on_withdraw_confirm(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(texts.WITHDRAW_DONE.format(n=told))
+        await edit_if_changed(callback.message, text=texts.WITHDRAW_DONE.format(n=told), markup=None)
     delivery.wake()
 
 

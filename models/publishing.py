@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.settings import Settings
 from handlers import texts
 from handlers.keyboards import resolution_keyboard
 from models import outbox
@@ -36,6 +37,7 @@ from models.messages import SEP, group_blocks
 from models.parsing import ParsedResolution, content_fingerprint
 from models.targeting import OrgRef, match_organisation
 from models.timeutil import utcnow
+from scheduler.planner import plan_assignments
 
 CLOSED = (Status.ACCEPTED,)
 
@@ -276,7 +278,12 @@ async def _queue_for_members(
 
 
 async def publish(
-    session: AsyncSession, *, resolution_id: int, admin_chat_id: int, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    resolution_id: int,
+    admin_chat_id: int,
+    settings: Settings | None = None,
+    now: datetime | None = None,
 ) -> Broadcast:
     """Create the assignments, queue every addressed member's notification, open the broadcast."""
     resolution = await load(session, resolution_id)
@@ -311,18 +318,9 @@ async def publish(
         )
     ).all()
     await _queue_for_members(session, resolution, members, batch=broadcast.batch)
-    await _plan_reminders(session, [a.id for a in assignments], now)
+    await plan_assignments(session, [a.id for a in assignments], now, settings)
     await session.commit()
     return broadcast
-
-
-async def _plan_reminders(session: AsyncSession, assignment_ids: list[int], now: datetime) -> None:
-    """Hand new assignments to the reminder planner (it sets next_reminder_at)."""
-    try:
-        from scheduler.planner import plan_assignments
-    except ImportError:  # the planner ships with the reminders feature
-        return
-    await plan_assignments(session, assignment_ids, now)
 
 
 async def attach_progress(session: AsyncSession, broadcast_id: int, message_id: int, text: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.settings import Settings
 from handlers import texts
 from models import outbox
 from models.entities import (
@@ -375,7 +376,13 @@ async def request_extension(
 
 
 async def decide_extension(
-    session: AsyncSession, *, reviewer_id: int, request_id: int, approve: bool, admin_ids: frozenset[int]
+    session: AsyncSession,
+    *,
+    reviewer_id: int,
+    request_id: int,
+    approve: bool,
+    admin_ids: frozenset[int],
+    settings: Settings | None = None,
 ) -> ExtensionRefusal | None:
     """Approve (the due date moves, reminders follow it) or decline; the organisation is told."""
     request = await session.get(ExtensionRequest, request_id)
@@ -409,15 +416,13 @@ async def decide_extension(
     )
     await session.flush()
     if approve:
-        await replan(session, [item.assignment.id])
+        await replan(session, [item.assignment.id], settings)
     await session.commit()
     return None
 
 
-async def replan(session: AsyncSession, assignment_ids: list[int]) -> None:
-    """Recompute reminder times after a date or status change (the planner owns the rules)."""
-    try:
-        from scheduler.planner import plan_assignments
-    except ImportError:  # the planner ships with the reminders feature
-        return
-    await plan_assignments(session, assignment_ids, utcnow())
+async def replan(session: AsyncSession, assignment_ids: list[int], settings: Settings | None = None) -> None:
+    """Recompute reminder times after a date change (the planner owns the rules)."""
+    from scheduler.planner import plan_assignments  # the scheduler imports this module's neighbours
+
+    await plan_assignments(session, assignment_ids, utcnow(), settings)

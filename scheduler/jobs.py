@@ -30,5 +30,5 @@ def create_scheduler(
         await planner.digest_run(session_factory, settings, datetime.now(UTC))
         delivery.wake()
 
-    planner.schedule_jobs(scheduler, run_tick, run_digest)
+    planner.schedule_jobs(scheduler, run_tick, run_digest, digest_minute=settings.digest_time.minute)
     return scheduler

@@ -1,0 +1,98 @@
+"""Russian working days for reminders and digests.
+
+Non-working days: Saturdays, Sundays, the official holidays and transferred days off of the `holidays`
+package (country RU), and `settings.extra_days_off`. Known gap: the package does not list the rare
+*working* Saturdays of a transfer (e.g. 1 November 2025), so those count as days off here; a reminder
+then waits until Monday, which is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+
+import holidays
+
+from handlers import texts
+
+_SEARCH_LIMIT = 366  # no year has a run of days off this long; guards against a bad extra_days_off list
+
+
+class DayOff(StrEnum):
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"  # an official holiday
+    TRANSFER = "transfer"  # a day off moved from a weekend, or one of extra_days_off
+
+
+@cache
+def _russian_days_off(year: int) -> dict[date, DayOff]:
+    """Official holidays and transferred days off of one year (cached: the package builds them slowly)."""
+    found = holidays.country_holidays("RU", years=year)
+    return {
+        day: DayOff.TRANSFER if str(name).startswith("Day off") else DayOff.HOLIDAY
+        for day, name in sorted(found.items())
+    }
+
+
+def parse_days(values: Iterable[str | date]) -> frozenset[date]:
+    """`extra_days_off` as dates; a malformed entry names itself in the error."""
+    days: set[date] = set()
+    for value in values:
+        if isinstance(value, date):
+            days.add(value)
+            continue
+        try:
+            days.add(date.fromisoformat(value.strip()))
+        except ValueError as exc:
+            raise ValueError(f"EXTRA_DAYS_OFF: ожидается дата ГГГГ-ММ-ДД, получено {value!r}") from exc
+    return frozenset(days)
+
+
+class WorkCalendar:
+    """Which days reminders may go out on."""
+
+    def __init__(self, extra_days_off: Iterable[str | date] = ()) -> None:
+        self.extra = parse_days(extra_days_off)
+
+    def day_off(self, day: date) -> DayOff | None:
+        """Why `day` is not a working day, or None when it is one."""
+        if day in self.extra:
+            return DayOff.TRANSFER
+        official = _russian_days_off(day.year).get(day)
+        if official is not None:
+            return official
+        if day.weekday() >= 5:
+            return DayOff.WEEKEND
+        return None
+
+    def is_working_day(self, day: date) -> bool:
+        return self.day_off(day) is None
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        return self._walk(day, 1)
+
+    def previous_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the last working day before it."""
+        return self._walk(day, -1)
+
+    def _walk(self, day: date, step: int) -> date:
+        for _ in range(_SEARCH_LIMIT):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=step)
+        raise ValueError("no working day within a year: check EXTRA_DAYS_OFF")
+
+    def describe_due(self, day: date) -> str:
+        """A due date as members read it, saying when it falls on a day off."""
+        reason = self.day_off(day)
+        if reason is None:
+            return texts.fmt_date(day)
+        return f"{texts.fmt_date(day)} ({texts.DAY_OFF_NAMES[reason]})"
+
+
+def describe_due(day: date, calendar: WorkCalendar | None = None) -> str:
+    """«15 мая 2026 г.», or «9 мая 2026 г. (праздничный день)» when the date is not a working day."""
+    return (calendar or WorkCalendar()).describe_due(day)

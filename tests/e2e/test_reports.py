@@ -1,0 +1,188 @@
+"""Members report on their items in the chat: acknowledgement, status, comment, review, extension."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app import App
+from models import publishing
+from models.entities import Assignment, Status, StatusReport
+from models.parsing import parse_text
+from tests.e2e.harness import ADMIN_ID, add_member, add_org
+from tests.emulator import SentMessage, TelegramEmulator
+
+OFFICER = 6001
+DIRECTOR = 6002
+DEPUTY = 6003  # same school as the director
+OTHER = 6004  # director of another school
+
+RESOLUTION = """Резолюция семинара руководителей
+
+Участники семинара рекомендуют:
+
+Общеобразовательным организациям:
+- провести педагогический совет по итогам семинара до 1 марта 2027 года;
+- разместить материалы семинара на сайте школы.
+"""
+
+
+async def setup(app: App, emulator: TelegramEmulator) -> dict[int, SentMessage]:
+    """Two schools of one municipality receive a published two-item resolution."""
+    async with app.session_factory() as session:
+        town = await add_org(session, "municipality", "город Смоленск")
+        school = await add_org(session, "school", "МБОУ «СШ № 1»", town.id)
+        other = await add_org(session, "school", "МБОУ «СШ № 2»", town.id)
+        await add_member(session, OFFICER, town)
+        await add_member(session, DIRECTOR, school)
+        await add_member(session, DEPUTY, school)
+        await add_member(session, OTHER, other)
+        draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN_ID, source_name=None)
+        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID)
+    app.delivery.wake()
+    received = {}
+    for chat in (DIRECTOR, DEPUTY, OTHER):
+        (received[chat],) = await emulator.wait_for(chat, timeout=10)
+    return received
+
+
+async def press(emulator: TelegramEmulator, user: int, message: SentMessage, text: str) -> tuple[bool, str]:
+    answer = await emulator.wait_callback_answer(await emulator.click_button(user, message, text))
+    return answer.show_alert, answer.text or ""
+
+
+async def assignment_of(app: App, org_member_chat: int, position: int = 0) -> Assignment:
+    from models.entities import Member, Recommendation
+
+    async with app.session_factory() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == org_member_chat))
+        assert member is not None
+        row = await session.scalar(
+            select(Assignment)
+            .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+            .where(Assignment.organisation_id == member.organisation_id, Recommendation.position == position)
+        )
+        assert row is not None
+        return row
+
+
+async def test_acknowledge_then_report_with_comment(app: App, emulator: TelegramEmulator) -> None:
+    received = await setup(app, emulator)
+    note = received[DIRECTOR]
+    assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
+
+    alert, text = await press(emulator, DIRECTOR, note, "1 · Ознакомлен")
+    assert not alert
+    assert text == "Отмечено: ознакомлен"
+    await emulator.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the edited button")
+    assert note.button_texts[1] == "2 · Ознакомлен"  # only that item changed
+
+    await press(emulator, DIRECTOR, note, "1 · ознакомлен · отчёт")
+    (card,) = await emulator.wait_for(DIRECTOR)
+    assert "провести педагогический совет" in card.text
+    assert card.button_texts[:4] == ["Не начато", "В работе", "Выполнено", "Есть трудности"]
+
+    _, text = await press(emulator, DIRECTOR, card, "В работе")
+    assert text == "Статус: в работе"
+    (ask,) = await emulator.wait_for(DIRECTOR)
+    assert "комментарий" in ask.text
+    await emulator.send_message(DIRECTOR, "Совет назначен на <15 февраля> & готовим доклад")
+    (saved,) = await emulator.wait_for(DIRECTOR)
+    assert saved.text == "Комментарий сохранён."
+
+    # A double click on the same status changes nothing and asks nothing more.
+    _, again = await press(emulator, DIRECTOR, card, "В работе")
+    assert again == "Статус уже такой"
+    async with app.session_factory() as session:
+        reports = (await session.scalars(select(StatusReport).order_by(StatusReport.id))).all()
+    assert [r.status for r in reports] == [Status.ACKNOWLEDGED, Status.IN_PROGRESS]
+    assert reports[-1].comment == "Совет назначен на <15 февраля> & готовим доклад"
+
+    # The deputy of the same school sees the director's report in the item card.
+    await emulator.send_message(DEPUTY, "/tasks")
+    (tasks,) = await emulator.wait_for(DEPUTY)
+    assert "в работе" in tasks.text
+    await press(emulator, DEPUTY, tasks, "1 · отчёт")
+    (deputy_card,) = await emulator.wait_for(DEPUTY)
+    assert "Совет назначен на &lt;15 февраля&gt;" in deputy_card.html  # user text is escaped
+
+
+async def test_reporting_for_another_school_is_refused(app: App, emulator: TelegramEmulator) -> None:
+    received = await setup(app, emulator)
+    foreign = await assignment_of(app, DIRECTOR)
+    # The other school's director forges a button with the first school's assignment id.
+    data = f"rep1:{foreign.id}:dn"
+    answer = await emulator.wait_callback_answer(await emulator.click(OTHER, received[OTHER].message_id, data))
+    assert answer.show_alert
+    assert "другой организации" in (answer.text or "")
+    assert (await assignment_of(app, DIRECTOR)).status == Status.NEW
+
+
+async def test_done_is_reviewed_by_the_municipal_officer(app: App, emulator: TelegramEmulator) -> None:
+    received = await setup(app, emulator)
+    note = received[DIRECTOR]
+    await press(emulator, DIRECTOR, note, "2 · Ознакомлен")
+    await emulator.wait_until(lambda: note.button_texts[1].endswith("отчёт"), what="the edited button")
+    await press(emulator, DIRECTOR, note, "2 · ознакомлен · отчёт")
+    (card,) = await emulator.wait_for(DIRECTOR)
+    await press(emulator, DIRECTOR, card, "Выполнено")
+    (ask,) = await emulator.wait_for(DIRECTOR)
+    assert "файл или фото" in ask.text
+    await emulator.send_photo(DIRECTOR, b"\xff\xd8\xff fake jpeg")
+    (saved,) = await emulator.wait_for(DIRECTOR)
+    assert saved.text == "Файл сохранён как подтверждение."
+
+    (review,) = await emulator.wait_for(OFFICER, timeout=10)
+    assert "МБОУ «СШ № 1»" in review.text
+    # Returned for rework with a comment: the school is told, status back to «в работе».
+    await press(emulator, OFFICER, review, "Вернуть на доработку")
+    (ask_reason,) = await emulator.wait_for(OFFICER)
+    await emulator.send_message(OFFICER, "Нет ссылки на страницу")
+    (returned,) = await emulator.wait_for(OFFICER)
+    assert "возвращён" in returned.text
+    notices = await emulator.wait_for(DIRECTOR, timeout=10)
+    assert "Нет ссылки на страницу" in notices[0].text
+    assert (await assignment_of(app, DIRECTOR, 1)).status == Status.IN_PROGRESS
+
+    # Reported done again and accepted this time: the item is closed.
+    await press(emulator, DIRECTOR, card, "Выполнено")
+    await emulator.wait_for(DIRECTOR)  # the comment question
+    review2 = (await emulator.wait_for(OFFICER, timeout=10))[-1]
+    accept_data = review2.find_button("Принять").callback_data
+    alert, text = await press(emulator, OFFICER, review2, "Принять")
+    assert (alert, text) == (False, "Принято. Пункт закрыт.")
+    assert (await assignment_of(app, DIRECTOR, 1)).status == Status.ACCEPTED
+    # A late click on the old review button changes nothing.
+    late = await emulator.click(OFFICER, review.message_id, accept_data)
+    answer = await emulator.wait_callback_answer(late)
+    assert answer.show_alert
+
+
+async def test_extension_request_moves_the_due_date_once_approved(app: App, emulator: TelegramEmulator) -> None:
+    received = await setup(app, emulator)
+    note = received[DIRECTOR]
+    await press(emulator, DIRECTOR, note, "1 · Ознакомлен")
+    await emulator.wait_until(lambda: note.button_texts[0].endswith("отчёт"), what="the edited button")
+    await press(emulator, DIRECTOR, note, "1 · ознакомлен · отчёт")
+    (card,) = await emulator.wait_for(DIRECTOR)
+    await press(emulator, DIRECTOR, card, "Перенести срок")
+    await emulator.wait_for(DIRECTOR)
+    await emulator.send_message(DIRECTOR, "1 апреля")
+    (bad,) = await emulator.wait_for(DIRECTOR)
+    assert "15.03.2027" in bad.text
+    await emulator.send_message(DIRECTOR, "01.04.2027")
+    await emulator.wait_for(DIRECTOR)
+    await emulator.send_message(DIRECTOR, "Совет перенесён из-за карантина")
+    (sent,) = await emulator.wait_for(DIRECTOR)
+    assert "отправлен" in sent.text
+
+    (request,) = await emulator.wait_for(OFFICER, timeout=10)
+    assert "1 марта 2027 г." in request.text
+    assert "1 апреля 2027 г." in request.text
+    # The other school's director cannot decide it by forging the button.
+    forged = await emulator.click(OTHER, received[OTHER].message_id, request.find_button("Одобрить").callback_data)
+    assert (await emulator.wait_callback_answer(forged)).show_alert
+
+    await press(emulator, OFFICER, request, "Одобрить")
+    (approved,) = await emulator.wait_for(DIRECTOR, timeout=10)
+    assert "Новый срок: 1 апреля 2027 г." in approved.text
+    assert str((await assignment_of(app, DIRECTOR)).due) == "2027-04-01"

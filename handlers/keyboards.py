@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import (
@@ -26,9 +26,10 @@ from handlers.callbacks import (
     ReviewAction,
     ReviewCb,
     RoleChoice,
+    SnoozeCb,
     TasksCb,
 )
-from handlers.texts import KIND_LABELS, QUIET_PRESETS, TIMEZONES
+from handlers.texts import KIND_LABELS, QUIET_PRESETS, TIMEZONES, report_button, snooze_button
 from models.messages import shorten
 
 if TYPE_CHECKING:
@@ -330,11 +331,6 @@ def reminder_keyboard(items: Iterable[tuple[int, int]], *, snooze_days: int | No
 
     Built without InlineKeyboardBuilder: the weekly digest makes tens of thousands of these at once.
     """
-    from aiogram.types import InlineKeyboardButton
-
-    from handlers.callbacks import SnoozeCb
-    from handlers.texts import report_button, snooze_button
-
     rows: list[list[InlineKeyboardButton]] = []
     for number, assignment_id in items:
         report = ReportCb(assignment_id=assignment_id, action=ReportAction.OPEN).pack()

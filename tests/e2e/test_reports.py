@@ -186,3 +186,32 @@ async def test_extension_request_moves_the_due_date_once_approved(app: App, emul
     (approved,) = await emulator.wait_for(DIRECTOR, timeout=10)
     assert "Новый срок: 1 апреля 2027 г." in approved.text
     assert str((await assignment_of(app, DIRECTOR)).due) == "2027-04-01"
+
+
+async def test_reminder_arrives_as_one_message_and_snooze_is_per_member(app: App, emulator: TelegramEmulator) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from models.entities import Delivery, Snooze
+    from scheduler import planner
+
+    await setup(app, emulator)
+    # 14 days before the 1 March 2027 due date, 10:00 in Moscow: the first reminder.
+    result = await planner.tick(app.session_factory, app.settings, datetime(2027, 2, 15, 7, 5, tzinfo=UTC))
+    assert result.queued == 3  # one message per member of the school (2) and of the other school (1)
+    async with app.session_factory() as session:
+        # The worker runs on the real clock; the tick planned these for February 2027.
+        await session.execute(update(Delivery).where(Delivery.key.like("rem:%")).values(not_before=None))
+        await session.commit()
+    app.delivery.wake()
+    (reminder,) = await emulator.wait_for(DIRECTOR, timeout=10)
+    assert "Напоминание" in reminder.text
+    assert "провести педагогический совет" in reminder.text
+    snooze_button = next(t for t in reminder.button_texts if "напомнить через 3 дня" in t)
+    alert, text = await press(emulator, DIRECTOR, reminder, snooze_button)
+    assert not alert
+    assert text.startswith("Хорошо, напомню через 3")
+    async with app.session_factory() as session:
+        snoozes = (await session.scalars(select(Snooze))).all()
+    assert len(snoozes) == 1  # the director's only; the deputy still gets reminders

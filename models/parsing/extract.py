@@ -1,0 +1,431 @@
+"""File bytes → plain text for the structure parser (.docx, .pdf, .txt).
+
+The type comes from the content (magic bytes) checked against the extension. Whatever goes
+wrong inside a reader becomes a ParseError with a Russian message; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from models.parsing.model import ParseError
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+NOT_WORD = "Файл повреждён или не является документом Word"
+NO_TEXT_LAYER = "PDF без текстового слоя: пришлите .docx или .txt"
+UNSUPPORTED = "Неподдерживаемый формат файла: ожидается .docx, .txt или .pdf"
+BINARY = "Файл не похож на текст: в нём двоичные данные. Пришлите .docx, .txt или .pdf"
+_MAX_XML_BYTES = 64 * 1024 * 1024  # unpacked document.xml: a zip bomb guard
+_MAX_PDF_PAGES = 300
+
+_TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ""})
+_CONTENT_NAMES = {
+    "zip": "архив ZIP",
+    "pdf": "PDF",
+    "doc": "документ Word 97–2003 (.doc)",
+    "rtf": "документ RTF",
+    "binary": "двоичный файл",
+    "text": "текст",
+}
+_BINARY_MAGIC = (
+    b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf\x27\x1c",
+    b"II*\x00", b"MM\x00*", b"\x7fELF", b"MZ", b"OggS", b"ID3", b"\x00\x00\x00",
+)  # fmt: skip
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are: zip / pdf / doc / rtf / binary / text."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    if data.lstrip(codecs.BOM_UTF8).startswith(b"{\\rtf"):
+        return "rtf"
+    if data.startswith(_BINARY_MAGIC):
+        return "binary"
+    return "text"
+
+
+def detect_kind(data: bytes, filename: str) -> str:
+    """docx / pdf / txt, or ParseError for an unsupported or mismatching file."""
+    ext = PurePath(filename or "").suffix.lower()
+    content = sniff(data)
+    if ext == ".doc" or (content == "doc" and ext in _TEXT_EXTENSIONS):
+        raise ParseError("Формат .doc не поддерживается: сохраните документ как .docx")
+    if ext == ".rtf" or (content == "rtf" and ext in _TEXT_EXTENSIONS):
+        raise ParseError("Формат RTF не поддерживается: сохраните документ как .docx")
+    if ext == ".docx":
+        if content != "zip":
+            raise ParseError(NOT_WORD)
+        return "docx"
+    if ext == ".pdf":
+        if content != "pdf":
+            raise ParseError("Файл повреждён или не является PDF-документом")
+        return "pdf"
+    if ext in _TEXT_EXTENSIONS:
+        if ext == "" and content in ("zip", "pdf"):
+            return "docx" if content == "zip" else "pdf"  # a name without extension: trust the content
+        if content != "text":
+            name = _CONTENT_NAMES[content]
+            raise ParseError(f"Содержимое файла не соответствует расширению {ext or '(нет)'}: это {name}")
+        return "txt"
+    raise ParseError(UNSUPPORTED)
+
+
+def extract_text(data: bytes, filename: str) -> str:
+    """Plain text of a .docx / .pdf / .txt file; list numbering of .docx is written out as text."""
+    kind = detect_kind(data, filename)
+    readers = {"docx": (docx_text, NOT_WORD), "pdf": (pdf_text, "Файл PDF повреждён или не читается"),
+               "txt": (decode_text, "Не удалось прочитать текст файла")}  # fmt: skip
+    reader, failure = readers[kind]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # library warnings are not the user's problem
+            return reader(data)
+    except ParseError:
+        raise
+    except Exception as exc:  # any reader failure is a damaged file to the user
+        raise ParseError(failure) from exc
+
+
+# --- plain text ---------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with BOM or obvious NUL pattern, else cp1251; binary junk refused."""
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data:
+        text = _utf16_without_bom(data)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1251", errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v"))
+    if bad > max(2, len(text) // 100):
+        raise ParseError(BINARY)
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """NUL bytes in a text file: UTF-16 without BOM if one byte order reads as Russian/Latin text."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        familiar = sum(1 for ch in text if ch < "\u0500" or "\u2000" <= ch < "\u2100")
+        if text and "\x00" not in text and familiar >= 0.8 * len(text):
+            return text
+    raise ParseError(BINARY)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer; layout mode keeps paragraph gaps as blank lines, which the parser uses."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ParseError("PDF защищён паролем: снимите защиту или пришлите .docx или .txt")
+    if len(reader.pages) > _MAX_PDF_PAGES:
+        raise ParseError(f"В PDF больше {_MAX_PDF_PAGES} страниц: это не похоже на резолюцию")
+    pages = []
+    for page in reader.pages:
+        try:
+            pages.append(page.extract_text(extraction_mode="layout"))
+        except Exception:  # layout mode is pickier than the plain one on odd fonts
+            pages.append(page.extract_text())
+    text = "\n\n".join(pages)
+    if not any(ch.isalpha() for ch in text):
+        raise ParseError(NO_TEXT_LAYER)
+    return text
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraphs in body order (table cells included), one per blank-line-separated block,
+    each prefixed with its automatic list marker ("1. ", "1.1. ", "а) ", "- ")."""
+    import docx
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("word/document.xml")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise ParseError(NOT_WORD) from exc
+    if info.file_size > _MAX_XML_BYTES:
+        raise ParseError("Документ слишком большой для разбора")
+    document = docx.Document(io.BytesIO(data))
+    numbering = Numbering.of(document)
+    blocks = []
+    for p in _paragraphs(document.element.body):
+        text = _paragraph_text(p).strip()
+        if text:
+            blocks.append(numbering.marker(p) + text)
+    return "\n\n".join(blocks)
+
+
+def _local(el: Any) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _paragraphs(container: Any) -> Iterator[Any]:
+    """w:p elements of a body or cell in reading order, descending into tables and content controls."""
+    for child in container:
+        name = _local(child)
+        if name == "p":
+            yield child
+        elif name == "tbl":
+            for row in child.iterchildren(f"{W}tr"):
+                for cell in row.iterchildren(f"{W}tc"):
+                    yield from _paragraphs(cell)
+        elif name == "sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _paragraphs(content)
+        elif name in ("customXml", "ins", "moveTo"):
+            yield from _paragraphs(child)
+
+
+# Text-less or invisible parts of a paragraph (deleted revisions, field codes, drawings, text boxes).
+_SKIP = frozenset({"pPr", "rPr", "del", "moveFrom", "AlternateContent", "drawing", "pict", "object",
+                   "instrText", "delText", "sdtPr", "fldChar", "footnoteReference", "endnoteReference"})  # fmt: skip
+
+
+def _paragraph_text(el: Any) -> str:
+    parts: list[str] = []
+    for child in el:
+        name = _local(child)
+        if name in _SKIP:
+            continue
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "tab":
+            parts.append(" ")
+        elif name in ("br", "cr"):
+            parts.append("\n")
+        elif name == "noBreakHyphen":
+            parts.append("-")
+        else:
+            parts.append(_paragraph_text(child))
+    return "".join(parts)
+
+
+_RUSSIAN_LETTERS = "абвгдежзиклмнопрстуфхцчшщэюя"  # Word's russianLower skips ё й ъ ы ь
+_ROMAN_STEPS = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+                (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
+
+
+def _letters(n: int, alphabet: str) -> str:
+    """Word's letter numbering: a…z, then aa…zz (repeated letter)."""
+    n = max(n, 1)
+    return alphabet[(n - 1) % len(alphabet)] * ((n - 1) // len(alphabet) + 1)
+
+
+def _roman(n: int) -> str:
+    out = []
+    for value, digits in _ROMAN_STEPS:
+        while n >= value:
+            out.append(digits)
+            n -= value
+    return "".join(out)
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        s = _letters(n, "abcdefghijklmnopqrstuvwxyz")
+    elif fmt in ("russianLower", "russianUpper"):
+        s = _letters(n, _RUSSIAN_LETTERS)
+    elif fmt in ("lowerRoman", "upperRoman"):
+        s = _roman(n) if 0 < n < 4000 else str(n)
+    elif fmt == "decimalZero":
+        s = f"{n:02d}"
+    else:
+        s = str(n)  # decimal and everything exotic (ordinalText, chineseCounting, …)
+    return s.upper() if fmt.startswith("upper") or fmt == "russianUpper" else s
+
+
+@dataclass(slots=True)
+class _Level:
+    fmt: str = "decimal"
+    text: str = "%1."
+    start: int = 1
+
+
+_LEVEL_RE = re.compile(r"%([1-9])")
+
+
+@dataclass(slots=True)
+class Numbering:
+    """Word list numbering: numId → levels, with running counters per numId as Word keeps them."""
+
+    levels: dict[str, dict[int, _Level]] = field(default_factory=dict)  # numId → ilvl → level
+    style_num: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)  # styleId → (numId, ilvl)
+    style_level: dict[tuple[str, str], int] = field(default_factory=dict)  # (numId, styleId) → ilvl
+    counters: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Any) -> Numbering:
+        result = cls()
+        result._read_styles(document)
+        try:
+            root = document.part.numbering_part.element
+        except Exception:  # no numbering part: no automatic markers at all
+            return result
+        abstracts: dict[str, dict[int, _Level]] = {}
+        abstract_styles: dict[str, dict[str, int]] = {}
+        links: dict[str, str] = {}  # abstractNum → list style it merely points to (w:numStyleLink)
+        for ab in root.iterchildren(f"{W}abstractNum"):
+            abstract_id = ab.get(f"{W}abstractNumId", "")
+            abstracts[abstract_id], abstract_styles[abstract_id] = _read_levels(ab)
+            link = ab.find(f"{W}numStyleLink")
+            if link is not None:
+                links[abstract_id] = link.get(f"{W}val", "")
+        nums = list(root.iterchildren(f"{W}num"))
+        num_abstract = {num.get(f"{W}numId", ""): _val(num.find(f"{W}abstractNumId")) for num in nums}
+        for num in nums:
+            num_id = num.get(f"{W}numId", "")
+            abstract_id = num_abstract[num_id]
+            if not abstracts.get(abstract_id) and links.get(abstract_id) in result.style_num:
+                style_num_id = result.style_num[links[abstract_id]][0] or ""
+                abstract_id = num_abstract.get(style_num_id, abstract_id)
+            levels = {k: _Level(v.fmt, v.text, v.start) for k, v in abstracts.get(abstract_id, {}).items()}
+            for override in num.iterchildren(f"{W}lvlOverride"):
+                ilvl = _int(override.get(f"{W}ilvl"), 0)
+                start = override.find(f"{W}startOverride")
+                if start is not None and ilvl in levels:
+                    levels[ilvl].start = _int(start.get(f"{W}val"), 1)
+                lvl = override.find(f"{W}lvl")
+                if lvl is not None:
+                    levels[ilvl] = _read_level(lvl)
+            result.levels[num_id] = levels
+            for style_id, ilvl in abstract_styles.get(abstract_id, {}).items():
+                result.style_level[(num_id, style_id)] = ilvl
+        return result
+
+    def _read_styles(self, document: Any) -> None:
+        try:
+            styles = list(document.styles.element.iterchildren(f"{W}style"))
+        except Exception:
+            return
+        raw: dict[str, tuple[str | None, int | None, str | None]] = {}
+        for st in styles:
+            num_pr = st.find(f"{W}pPr/{W}numPr")
+            num_id = ilvl = None
+            if num_pr is not None:
+                num_id, ilvl = _num_pr(num_pr)
+            based = st.find(f"{W}basedOn")
+            raw[st.get(f"{W}styleId", "")] = (num_id, ilvl, based.get(f"{W}val") if based is not None else None)
+        for style_id in raw:
+            seen: set[str] = set()
+            current: str | None = style_id
+            while current is not None and current in raw and current not in seen:  # follow basedOn
+                seen.add(current)
+                num_id, ilvl, based = raw[current]
+                if num_id is not None:
+                    self.style_num[style_id] = (num_id, ilvl)
+                    break
+                current = based
+
+    def marker(self, p: Any) -> str:
+        """The list marker Word would draw before paragraph `p` ("1. ", "а) ", "- "), or ""."""
+        num_id, ilvl = None, None
+        num_pr = p.find(f"{W}pPr/{W}numPr")
+        if num_pr is not None:
+            num_id, ilvl = _num_pr(num_pr)
+        style = p.find(f"{W}pPr/{W}pStyle")
+        style_id = style.get(f"{W}val") if style is not None else None
+        if style_id is not None and style_id in self.style_num:
+            style_num_id, style_ilvl = self.style_num[style_id]
+            num_id = num_id if num_id is not None else style_num_id
+            if ilvl is None:
+                ilvl = style_ilvl if style_ilvl is not None else self.style_level.get((num_id or "", style_id))
+        if num_id is None or num_id == "0" or num_id not in self.levels:
+            return ""
+        return self._render(num_id, ilvl or 0)
+
+    def _render(self, num_id: str, ilvl: int) -> str:
+        levels = self.levels[num_id]
+        level = levels.get(ilvl)
+        if level is None or level.fmt == "none":
+            return ""
+        if level.fmt == "bullet":
+            return "- "
+        counters = self.counters.setdefault(num_id, {})
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]  # a new item restarts its sub-lists
+
+        def number(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            lvl = levels.get(k, _Level())
+            return format_number(counters.get(k, lvl.start), lvl.fmt)
+
+        text = _LEVEL_RE.sub(number, level.text).strip()
+        if not text:
+            return ""
+        if not text.endswith((".", ")")):
+            text += "."  # "1" alone would not read as a list number
+        return text + " "
+
+
+def _val(el: Any) -> str:
+    return str(el.get(f"{W}val", "")) if el is not None else ""
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _num_pr(num_pr: Any) -> tuple[str | None, int | None]:
+    num = num_pr.find(f"{W}numId")
+    lvl = num_pr.find(f"{W}ilvl")
+    num_id = num.get(f"{W}val") if num is not None else None
+    ilvl = _int(lvl.get(f"{W}val"), 0) if lvl is not None else None
+    return num_id, ilvl
+
+
+def _read_level(lvl: Any) -> _Level:
+    fmt = lvl.find(f"{W}numFmt")
+    text = lvl.find(f"{W}lvlText")
+    start = lvl.find(f"{W}start")
+    return _Level(
+        fmt.get(f"{W}val", "decimal") if fmt is not None else "decimal",
+        text.get(f"{W}val", "") if text is not None else "",
+        _int(start.get(f"{W}val"), 1) if start is not None else 1,
+    )
+
+
+def _read_levels(abstract: Any) -> tuple[dict[int, _Level], dict[str, int]]:
+    levels: dict[int, _Level] = {}
+    styles: dict[str, int] = {}
+    for lvl in abstract.iterchildren(f"{W}lvl"):
+        ilvl = _int(lvl.get(f"{W}ilvl"), 0)
+        levels[ilvl] = _read_level(lvl)
+        p_style = lvl.find(f"{W}pStyle")
+        if p_style is not None:
+            styles[p_style.get(f"{W}val", "")] = ilvl
+    return levels, styles

@@ -1,0 +1,181 @@
+"""Genre fixtures: the same document as .txt, as .docx with real Word numbering, and as .pdf."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from models.parsing import parse_bytes, parse_file
+from models.parsing.extract import docx_text
+
+GENRE = Path(__file__).parent.parent / "fixtures" / "genre"
+TEXTS = sorted(GENRE.glob("*.txt"))
+
+_MARKER = re.compile(
+    r"(?P<bullet>[-–—•·*])\s+|(?P<dotted>\d{1,2}(?:\.\d{1,2})*\.)\s+|(?P<paren>\d{1,2}\))\s+|(?P<letter>[а-яa-z])\)\s+"
+)
+_PAGE = re.compile(r"(?:[-–—]\s*)?\d{1,3}(?:\s*[-–—])?|Стр\.\s*\d+|Страница \d+ из \d+")
+# numIds of the lists the builder adds next to the template's own (List Bullet = 1, List Number = 5).
+DECIMAL, CYRILLIC, LATIN = "90", "91", "92"
+
+
+def expected(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((GENRE / f"{name}.expected.json").read_text(encoding="utf-8"))
+    return data
+
+
+def test_there_are_enough_genre_documents() -> None:
+    assert len(TEXTS) >= 6
+    assert all(p.with_suffix(".expected.json").exists() for p in TEXTS)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_txt_parses_to_expected_json(path: Path) -> None:
+    assert parse_file(path).to_json_dict() == expected(path.stem)
+
+
+# --- .docx built from the .txt with automatic numbering ------------------------------------------
+
+
+def _lvl(ilvl: int, fmt: str, text: str) -> Any:
+    lvl = OxmlElement("w:lvl")
+    lvl.set(qn("w:ilvl"), str(ilvl))
+    for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text)):
+        child = OxmlElement(tag)
+        child.set(qn("w:val"), value)
+        lvl.append(child)
+    return lvl
+
+
+def add_list(document: Any, num_id: str, levels: list[tuple[str, str]]) -> None:
+    """A w:abstractNum with these (numFmt, lvlText) levels and a w:num pointing to it."""
+    numbering = document.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), num_id)
+    for ilvl, (fmt, text) in enumerate(levels):
+        abstract.append(_lvl(ilvl, fmt, text))
+    numbering.find(qn("w:num")).addprevious(abstract)  # schema order: abstractNums before nums
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), num_id)
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), num_id)
+    num.append(ref)
+    numbering.append(num)
+
+
+def set_num(paragraph: Any, num_id: str, ilvl: int) -> None:
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = ilvl
+    num_pr.get_or_add_numId().val = int(num_id)
+
+
+def word_paragraphs(text: str) -> list[str]:
+    """What a Word user would have typed as paragraphs: list entries, wrapped lines joined."""
+    result: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        entries: list[str] = []
+        for raw in block.split("\n"):
+            line = " ".join(raw.split())
+            if not line or _PAGE.fullmatch(line):
+                continue  # page numbers live in Word's footer, not in the body
+            if entries and not _MARKER.match(line) and not re.search(r"[:;]$|\.$", entries[-1]):
+                entries[-1] += " " + line
+            else:
+                entries.append(line)
+        result.extend(entries)
+    return result
+
+
+def build_docx(text: str) -> bytes:
+    """The text as a .docx whose list numbers and bullets are Word numbering, not typed characters."""
+    document = Document()
+    add_list(document, DECIMAL, [("decimal", "%1."), ("decimal", "%1.%2."), ("decimal", "%1.%2.%3.")])
+    add_list(document, CYRILLIC, [("russianLower", "%1)")])
+    add_list(document, LATIN, [("lowerLetter", "%1)")])
+    for line in word_paragraphs(text):
+        m = _MARKER.match(line)
+        body = line[m.end() :] if m else line
+        if m is None:
+            document.add_paragraph(body)
+        elif m["bullet"]:
+            document.add_paragraph(body, style="List Bullet")  # numbering inherited from the style
+        elif m["paren"]:
+            document.add_paragraph(body, style="List Number")
+        elif m["dotted"]:
+            set_num(document.add_paragraph(body), DECIMAL, m["dotted"].count(".") - 1)
+        else:
+            letter = m["letter"]
+            set_num(document.add_paragraph(body), CYRILLIC if "а" <= letter <= "я" else LATIN, 0)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_docx_with_word_numbering_parses_like_the_txt(path: Path) -> None:
+    data = build_docx(path.read_text(encoding="utf-8"))
+    assert parse_bytes(data, f"{path.stem}.docx").to_json_dict() == expected(path.stem)
+
+
+def test_docx_builder_really_uses_numbering_not_typed_markers() -> None:
+    data = build_docx((GENRE / "g01_numbered.txt").read_text(encoding="utf-8"))
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    assert "Департаменту Смоленской области по образованию и науке:" in texts
+    assert not any(re.match(r"\d+\.|- ", t) for t in texts)
+    assert "1.1. Департаменту Смоленской области по образованию и науке:" in docx_text(data)
+    assert "1.1.2. провести мониторинг" in docx_text(data)
+
+
+def test_docx_letters_and_bullets_are_rendered() -> None:
+    text = docx_text(build_docx((GENRE / "g02_lettered.txt").read_text(encoding="utf-8")))
+    assert "- обеспечить:\n\nа) участие руководителей школ" in text
+    assert "б) проведение муниципального конкурса" in text
+    text = docx_text(build_docx((GENRE / "g05_mixed_bullets.txt").read_text(encoding="utf-8")))
+    assert "1. разработать памятку" in text
+    assert "2. организовать:\n\na) вебинары" in text
+
+
+# --- .pdf -----------------------------------------------------------------------------------------
+
+
+def test_pdf_with_text_layer_parses_to_the_same_json() -> None:
+    """g01_numbered.pdf: made once by make_pdf.py (reportlab, DejaVu); own wrapping and page footers."""
+    assert parse_file(GENRE / "g01_numbered.pdf").to_json_dict() == expected("g01_numbered")
+
+
+# --- encodings and line ends -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: s.encode("utf-8"),
+        lambda s: codecs.BOM_UTF8 + s.encode("utf-8"),
+        lambda s: s.encode("cp1251"),
+        lambda s: s.encode("utf-16"),
+        lambda s: s.encode("utf-16-le"),
+        lambda s: s.replace("\n", "\r\n").encode("utf-8"),
+        lambda s: s.replace("\n", "\r").encode("cp1251"),
+    ],
+    ids=["utf8", "utf8-bom", "cp1251", "utf16-bom", "utf16le-no-bom", "crlf", "cr-cp1251"],
+)
+def test_encodings_and_line_ends(encode: Any) -> None:
+    text = (GENRE / "g03_plain.txt").read_text(encoding="utf-8")
+    assert parse_bytes(encode(text), "resolution.txt").to_json_dict() == expected("g03_plain")
+
+
+def test_file_without_extension_is_detected_by_content() -> None:
+    data = build_docx((GENRE / "g03_plain.txt").read_text(encoding="utf-8"))
+    assert parse_bytes(data, "resolution").to_json_dict() == expected("g03_plain")
+    pdf = (GENRE / "g01_numbered.pdf").read_bytes()
+    assert parse_bytes(pdf, "").to_json_dict() == expected("g01_numbered")

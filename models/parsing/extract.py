@@ -122,6 +122,11 @@ def decode_text(data: bytes) -> str:
     return text
 
 
+def _familiar(ch: str) -> bool:
+    """A character a Russian resolution is made of: ASCII, Cyrillic, whitespace, typographic marks."""
+    return ch in "\t\n\r«»№" or " " <= ch <= "~" or "\u0400" <= ch <= "\u04ff" or "\u2000" <= ch < "\u2100"
+
+
 def _utf16_without_bom(data: bytes) -> str:
     """NUL bytes in a text file: UTF-16 without BOM if one byte order reads as Russian/Latin text."""
     for encoding in ("utf-16-le", "utf-16-be"):
@@ -129,7 +134,7 @@ def _utf16_without_bom(data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        familiar = sum(1 for ch in text if ch < "\u0500" or "\u2000" <= ch < "\u2100")
+        familiar = sum(1 for ch in text if _familiar(ch))
         if text and "\x00" not in text and familiar >= 0.8 * len(text):
             return text
     raise ParseError(BINARY)

@@ -135,7 +135,7 @@ async def test_done_is_reviewed_by_the_municipal_officer(app: App, emulator: Tel
     assert "МБОУ «СШ № 1»" in review.text
     # Returned for rework with a comment: the school is told, status back to «в работе».
     await press(emulator, OFFICER, review, "Вернуть на доработку")
-    (ask_reason,) = await emulator.wait_for(OFFICER)
+    await emulator.wait_for(OFFICER)  # «what needs rework?»
     await emulator.send_message(OFFICER, "Нет ссылки на страницу")
     (returned,) = await emulator.wait_for(OFFICER)
     assert "возвращён" in returned.text

@@ -1,0 +1,63 @@
+"""`python -m bot parse FILE` prints the exact JSON shape; bad input gives one line and exit status 1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "tests" / "fixtures" / "resolutions"
+
+
+def _parse(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "parse", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_parse_prints_the_documented_shape() -> None:
+    result = _parse(SEED / "002_e77e360ac022ffa0.txt")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["title", "date", "addressees"]
+    assert data["date"] == "2015-08-20"
+    first = data["addressees"][0]
+    assert list(first) == ["heading", "roles", "recommendations"]
+    assert first["roles"] == ["municipality"]
+    assert list(first["recommendations"][0]) == ["text", "due", "starts", "recurring"]
+    assert first["recommendations"][0]["due"] == "2016-01-01"
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "word"),
+    [
+        (b"", "empty.txt", "пуст"),
+        (b"\x00\x01\x02\x03" * 200, "junk.txt", "текст"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "picture.png", "формат"),
+        ("Просто письмо без адресатов.\n".encode(), "letter.txt", "адресат"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(tmp_path: Path, content: bytes, name: str, word: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = _parse(path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert word in lines[0].lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    result = _parse(tmp_path / "nope.docx")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr

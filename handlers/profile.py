@@ -30,7 +30,7 @@ def card(member: Member, settings: Settings) -> str:
     start, end = member.quiet_start or settings.quiet_hours_start, member.quiet_end or settings.quiet_hours_end
     quiet = "нет" if start == end else f"{start:%H:%M}–{end:%H:%M}"
     pause = texts.ME_ACTIVE
-    if member.paused_until is not None and member.paused_until >= date.today():
+    if member.paused_until is not None and member.paused_until > date.today():
         pause = texts.ME_PAUSED.format(date=texts.fmt_date(member.paused_until))
     return texts.ME_CARD.format(
         name=texts.esc(member.full_name or "—"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
@@ -23,6 +26,10 @@ async def progress_command(message: Message, session: AsyncSession, member: Memb
         await message.answer(texts.PROGRESS_EMPTY)
         return
     blocks = [texts.PROGRESS_HEAD] + [texts.progress_block(r.title, r.counts) for r in rows]
+    zone = ZoneInfo(member.timezone if member and member.timezone else settings.timezone)
+    paused = await progress.paused_members(session, org_ids, datetime.now(zone).date())
+    if paused:
+        blocks.append(texts.paused_block(paused, with_org=True))
     for part in pack_blocks(blocks):
         await message.answer(part)
 

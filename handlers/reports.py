@@ -28,7 +28,7 @@ from handlers.callbacks import (
 from handlers.edits import edit_if_changed
 from handlers.filters import IsApprovedMember
 from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
-from models import reports
+from models import progress, reports
 from models.entities import Member, Status
 from models.timeutil import utcnow
 from scheduler import planner
@@ -319,6 +319,9 @@ async def tasks_page(session: AsyncSession, member: Member, page: int) -> tuple[
     blocks += [
         texts.task_line(first + i, t.resolution_title, t.text, t.due, t.status, t.overdue) for i, t in enumerate(lines)
     ]
+    colleagues = await progress.paused_members(session, [member.organisation_id], today, exclude_member_id=member.id)
+    if colleagues:
+        blocks.append(texts.paused_block(colleagues, with_org=False))
     markup = tasks_keyboard([(first + i, t.assignment_id, t.status) for i, t in enumerate(lines)], page, pages)
     return "\n\n".join(blocks), markup
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -198,11 +198,11 @@ def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
 ITEM_TEXT_LIMIT = 3000  # a resolution item is a paragraph; anything longer is cut in the message
 
 
-def item_block(number: int, text: str, *, due: date | None, starts: date | None, recurring: bool) -> str:
-    """One item of a notification: number, text, and its dates."""
+def item_block(number: int, text: str, *, due: str | None, starts: date | None, recurring: bool) -> str:
+    """One item of a notification: number, text, and its dates (`due` already described, with a day off)."""
     lines = [f"<b>{number}.</b> {esc(_short(text, ITEM_TEXT_LIMIT))}"]
     if due:
-        lines.append(f"⏰ срок: {fmt_date(due)}")
+        lines.append(f"⏰ срок: {due}")
     if starts:
         lines.append(f"▶️ с {fmt_date(starts)}")
     if recurring:
@@ -344,13 +344,13 @@ QUIET_PRESETS: dict[str, str] = {
 ME_CARD = (
     "<b>{name}</b>\nОрганизация: «{org}»\nРоль: {role}\nЧасовой пояс: {tz}\nТихие часы: {quiet}\nНапоминания: {pause}"
 )
-ME_PAUSED = "на паузе до {date}"
+ME_PAUSED = "на паузе, возобновятся {date}"
 ME_ACTIVE = "включены"
 ME_CHOOSE_TZ = "Выберите часовой пояс:"
 ME_CHOOSE_QUIET = "В тихие часы я ничего не присылаю — сообщения ждут их окончания. Выберите:"
 ME_SAVED = "Сохранено"
-ME_PAUSE_ASK = "До какой даты не присылать напоминания? Введите дату ДД.ММ.ГГГГ (0 — снять паузу)."
-ME_PAUSE_SET = "Напоминания на паузе до {date}. Коллеги и проверяющие увидят это."
+ME_PAUSE_ASK = "С какой даты снова присылать напоминания? Введите дату ДД.ММ.ГГГГ (0 — снять паузу сейчас)."
+ME_PAUSE_SET = "Напоминания на паузе, возобновятся {date}. Коллеги и проверяющие увидят это."
 ME_PAUSE_OFF = "Пауза снята, напоминания снова включены."
 LEAVE_ASK = "Выйти из организации «{org}»? Рекомендации и напоминания перестанут приходить."
 LEAVE_DONE = "Вы вышли из организации. Вступить снова можно через /start."
@@ -448,3 +448,12 @@ def report_button(number: int) -> str:
 
 SNOOZED = "Хорошо, напомню через {days} {word}."
 SNOOZE_CLOSED = "Этот пункт уже закрыт — напоминать не о чем."
+
+
+def paused_block(rows: list[tuple[str, str, date]], *, with_org: bool) -> str:
+    """Who is on a reminder pause: colleagues see it in /tasks, reviewers in /progress."""
+    lines = ["🏖 <b>В отпуске (напоминания на паузе)</b>"]
+    for name, org, until in rows:
+        where = f", {esc(_short(org, 60))}" if with_org else ""
+        lines.append(f"{esc(name)}{where} — по {fmt_date(until - timedelta(days=1))}")
+    return "\n".join(lines)

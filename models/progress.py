@@ -4,12 +4,14 @@ the schools of their municipality (and their own organisation)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.entities import (
     Addressee,
+    Approval,
     Assignment,
     Member,
     Organisation,
@@ -66,3 +68,21 @@ async def progress(session: AsyncSession, org_ids: list[int] | None, *, limit: i
         entry = result.setdefault(rid, ResolutionProgress(rid, title))
         entry.counts[str(status)] = int(n)
     return list(result.values())[:limit]
+
+
+async def paused_members(
+    session: AsyncSession, org_ids: list[int] | None, today: date, *, exclude_member_id: int | None = None
+) -> list[tuple[str, str, date]]:
+    """Members on a reminder pause (vacation) in the given organisations: (name, organisation, until)."""
+    stmt = (
+        select(Member.full_name, Organisation.name, Member.paused_until)
+        .join(Organisation, Organisation.id == Member.organisation_id)
+        .where(Member.paused_until.is_not(None), Member.paused_until > today, Member.approval == Approval.APPROVED)
+        .order_by(Member.paused_until)
+        .limit(20)
+    )
+    if org_ids is not None:
+        stmt = stmt.where(Member.organisation_id.in_(org_ids))
+    if exclude_member_id is not None:
+        stmt = stmt.where(Member.id != exclude_member_id)
+    return [(name or "—", org, until) for name, org, until in (await session.execute(stmt)).all() if until]

@@ -37,6 +37,7 @@ from models.messages import SEP, group_blocks
 from models.parsing import ParsedResolution, content_fingerprint
 from models.targeting import OrgRef, match_organisation
 from models.timeutil import utcnow
+from scheduler.calendar import WorkCalendar
 from scheduler.planner import plan_assignments
 
 CLOSED = (Status.ACCEPTED,)
@@ -212,7 +213,9 @@ async def clear_target(session: AsyncSession, *, resolution_id: int, addressee_i
 
 
 def compose(
-    resolution: Resolution, items: Sequence[tuple[Recommendation, Assignment]]
+    resolution: Resolution,
+    items: Sequence[tuple[Recommendation, Assignment]],
+    calendar: WorkCalendar | None = None,
 ) -> list[tuple[str, dict[str, object]]]:
     """One member's notification: title and date, then the items, split at item boundaries.
 
@@ -223,8 +226,10 @@ def compose(
     if resolution.date:
         header += f"\nот {texts.fmt_date(resolution.date)}"
     blocks = [header]
-    for number, (rec, _assignment) in enumerate(items, 1):
-        blocks.append(texts.item_block(number, rec.text, due=rec.due, starts=rec.starts, recurring=rec.recurring))
+    calendar = calendar or WorkCalendar()
+    for number, (rec, assignment) in enumerate(items, 1):
+        due = calendar.describe_due(assignment.due) if assignment.due else None
+        blocks.append(texts.item_block(number, rec.text, due=due, starts=rec.starts, recurring=rec.recurring))
     result: list[tuple[str, dict[str, object]]] = []
     for group in group_blocks(blocks):
         chunk = [(i, items[i - 1][1]) for i in group if i > 0]  # block 0 is the header

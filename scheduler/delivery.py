@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -100,6 +101,7 @@ class DeliveryWorker:
         *,
         clock: Clock = time.monotonic,
         max_batch: int = 200,
+        backoff_base: float = 2.0,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -107,6 +109,7 @@ class DeliveryWorker:
         self.clock = clock
         self.bucket = TokenBucket(settings.delivery_rate_per_second, clock)
         self.max_batch = max_batch
+        self.backoff_base = backoff_base  # seconds before the first retry; doubles per attempt
         self.stats = WorkerStats()
         self.progress = ProgressReporter(bot, session_factory, settings, clock=clock)
         self._chat_ready_at: dict[int, float] = {}
@@ -247,6 +250,7 @@ class DeliveryWorker:
             message = await self.bot.send_message(
                 chat_id=row.chat_id,
                 text=payload["text"],
+                parse_mode=ParseMode.HTML,  # the outbox holds HTML, whatever the bot's defaults
                 reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
             )
         except TelegramRetryAfter as exc:
@@ -268,12 +272,12 @@ class DeliveryWorker:
         return _Outcome(row.id, DeliveryState.SENT, message_id=message.message_id)
 
     def _retry_or_fail(self, row: Delivery, error: str) -> _Outcome:
-        attempts = row.attempts + 1  # the claim incremented it in the database
+        attempts = row.attempts  # the claim's UPDATE also synchronised the loaded row
         if attempts >= self.settings.delivery_max_attempts:
             self.stats.failed += 1
             return _Outcome(row.id, DeliveryState.FAILED, error=error)
         self.stats.retried += 1
-        backoff = min(300.0, 2.0**attempts)
+        backoff = min(300.0, self.backoff_base * 2 ** (attempts - 1))
         return _Outcome(row.id, None, error=error, not_before=utcnow() + timedelta(seconds=backoff))
 
     async def _record(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:

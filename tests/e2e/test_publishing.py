@@ -122,9 +122,7 @@ async def test_blocked_member_is_counted_and_marked_inactive(app: App, emulator:
         assert director.active is False
 
 
-async def test_429_pauses_and_retries_without_losing_or_doubling(
-    emulator: TelegramEmulator, tmp_path: Path
-) -> None:
+async def test_429_pauses_and_retries_without_losing_or_doubling(emulator: TelegramEmulator, tmp_path: Path) -> None:
     from tests.e2e.harness import make_settings, running_app
 
     settings = make_settings(emulator.base_url, tmp_path / "bot.db", delivery_rate_per_second=1000)
@@ -196,3 +194,104 @@ async def test_malformed_document_gets_the_parsers_reason(app: App, emulator: Te
     await emulator.send_document(ADMIN_ID, "broken.docx", b"PK\x03\x04 this is not a real zip")
     (reply,) = await emulator.wait_for(ADMIN_ID)
     assert reply.text.startswith("Не удалось разобрать «broken.docx»")
+
+
+@pytest.mark.parametrize(
+    ("name", "items_by_role"),
+    [
+        ("000_c86ad68a80c6978d.txt", {"region": 3, "institute": 2, "municipality": 4}),
+        ("001_551996ca91922486.txt", {"region": 11, "municipality": 8, "institute": 7, "school": 5, "partner": 5}),
+        ("002_e77e360ac022ffa0.txt", {"municipality": 3, "institute": 2, "school": 4}),
+        ("003_58c73768d9661cc6.txt", {"region": 4, "municipality": 4, "institute": 2, "school": 4}),
+    ],
+)
+async def test_every_seed_resolution_reaches_exactly_its_roles(
+    app: App, emulator: TelegramEmulator, name: str, items_by_role: dict[str, int]
+) -> None:
+    people = await seed_directory(app)
+    chats = {
+        "region": people.region,
+        "institute": people.institute,
+        "municipality": people.officer,
+        "school": people.director,
+        "partner": people.partner,
+    }
+    await publish(emulator, await upload(emulator, SEED / name))
+    await wait_final_summary(emulator)
+    for role, chat in chats.items():
+        received = emulator.messages(chat)
+        if role not in items_by_role:
+            assert received == [], f"{role} is not addressed by {name}"
+            continue
+        buttons = [t for m in received for t in m.button_texts]
+        assert len(buttons) == items_by_role[role], role  # one «Ознакомлен» per item of that role
+
+
+async def test_a_heading_naming_one_municipality_targets_it_alone(app: App, emulator: TelegramEmulator) -> None:
+    people = await seed_directory(app)
+    async with app.session_factory() as session:
+        vyazma = await add_org(
+            session, "municipality", "муниципальное образование «Вяземский район» Смоленской области"
+        )
+        await add_member(session, 3100, vyazma)
+    text = (
+        "Резолюция совещания\n\nУчастники рекомендуют:\n\n"
+        "Комитету по образованию Администрации муниципального образования «Вяземский район» Смоленской области:\n"
+        "- провести муниципальный семинар до 1 декабря 2027 года.\n"
+    )
+    await emulator.send_message(ADMIN_ID, "/publish")
+    await emulator.wait_for(ADMIN_ID)
+    await emulator.send_message(ADMIN_ID, text)
+    preview = (await emulator.wait_for(ADMIN_ID, timeout=10))[-1]
+    assert "Только организации: «муниципальное образование «Вяземский район»" in preview.text
+    assert "Получат сейчас: 1 организация, 1 участник" in preview.text
+    await publish(emulator, preview)
+    await wait_final_summary(emulator)
+    assert len(emulator.messages(3100)) == 1
+    assert emulator.messages(people.officer) == []  # город Смоленск is not addressed
+
+
+async def test_unknown_role_must_be_mapped_before_publishing(app: App, emulator: TelegramEmulator) -> None:
+    people = await seed_directory(app)
+    text = "Резолюция\n\nУчастники рекомендуют:\n\nРодителям обучающихся:\n- посетить родительские собрания.\n"
+    await emulator.send_message(ADMIN_ID, "/publish")
+    await emulator.wait_for(ADMIN_ID)
+    await emulator.send_message(ADMIN_ID, text)
+    preview = (await emulator.wait_for(ADMIN_ID, timeout=10))[-1]
+    assert "роль не определена" in preview.text
+    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, preview, "1: указать роль"))
+    (choice,) = await emulator.wait_for(ADMIN_ID)
+    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, choice, "Школы"))
+    updated = (await emulator.wait_for(ADMIN_ID, timeout=10))[-1]
+    assert "Роль: образовательная организация" in updated.text
+    await publish(emulator, updated)
+    await wait_final_summary(emulator)
+    assert len(emulator.messages(people.director)) == 1
+
+
+async def test_a_member_who_joins_later_receives_open_items(app: App, emulator: TelegramEmulator) -> None:
+    from models import membership
+    from models.entities import Organisation
+    from models.timeutil import utcnow
+
+    await seed_directory(app)
+    await publish(emulator, await upload(emulator, SEED / "002_e77e360ac022ffa0.txt"))
+    await wait_final_summary(emulator)
+    async with app.session_factory() as session:
+        school = await session.scalar(select(Organisation).where(Organisation.name == "МБОУ «СШ № 1» г. Смоленска"))
+        assert school is not None
+        invite = await membership.create_invite(
+            session,
+            organisation_id=school.id,
+            role="school",
+            created_by=ADMIN_ID,
+            admin_ids=app.settings.admin_ids,
+            ttl_days=14,
+            now=utcnow(),
+        )
+    newcomer = 3200
+    await emulator.send_message(newcomer, f"/start {invite.code}")
+    welcome, items = await emulator.wait_for(newcomer, count=2, timeout=10)
+    assert "Готово" in welcome.text
+    assert "Резолюция областного вебинара" in items.text
+    assert len(items.button_texts) == 4  # the four school items

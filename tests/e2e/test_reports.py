@@ -215,3 +215,34 @@ async def test_reminder_arrives_as_one_message_and_snooze_is_per_member(app: App
     async with app.session_factory() as session:
         snoozes = (await session.scalars(select(Snooze))).all()
     assert len(snoozes) == 1  # the director's only; the deputy still gets reminders
+
+
+async def test_progress_and_vacations_are_visible_above(app: App, emulator: TelegramEmulator) -> None:
+    received = await setup(app, emulator)
+    await press(emulator, DIRECTOR, received[DIRECTOR], "1 · Ознакомлен")
+    # The deputy goes on vacation: reminders pause, colleagues and the officer can see it.
+    await emulator.send_message(DEPUTY, "/me")
+    (card,) = await emulator.wait_for(DEPUTY)
+    await press(emulator, DEPUTY, card, "Пауза напоминаний (отпуск)")
+    await emulator.wait_for(DEPUTY)
+    await emulator.send_message(DEPUTY, "01.09.2099")
+    (paused,) = await emulator.wait_for(DEPUTY)
+    assert "возобновятся 1 сентября 2099 г." in paused.text
+
+    await emulator.send_message(DIRECTOR, "/tasks")
+    (tasks,) = await emulator.wait_for(DIRECTOR)
+    assert "В отпуске" in tasks.text
+    assert "по 31 августа 2099 г." in tasks.text
+
+    await emulator.send_message(OFFICER, "/progress")
+    (progress,) = await emulator.wait_for(OFFICER)
+    assert "Резолюция семинара руководителей" in progress.text
+    assert "Закрыто 0 из 4" in progress.text  # two items × two schools
+    assert "ознакомлен: 1" in progress.text
+    assert "МБОУ «СШ № 1»" in progress.text  # the vacation, with the school's name
+
+    # A director sees only their own school's progress.
+    await emulator.send_message(OTHER, "/progress")
+    (own,) = await emulator.wait_for(OTHER)
+    assert "Закрыто 0 из 2" in own.text
+    assert "ознакомлен" not in own.text

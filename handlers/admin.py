@@ -153,17 +153,8 @@ async def on_admin(
             return
         await callback.answer(texts.MEMBER_REMOVED)
         if result.member_message:
-            await outbox.enqueue(
-                session,
-                [
-                    {
-                        "key": f"rm:{result.member.id}:{utcnow().isoformat()}",
-                        "chat_id": result.member.user_id,
-                        "payload": outbox.payload(result.member_message),
-                        "priority": outbox.PRIORITY_NOTICE,
-                    }
-                ],
-            )
+            key = f"rm:{result.member.id}:{utcnow().isoformat()}"
+            await outbox.enqueue(session, outbox.notices(key, [result.member.user_id], result.member_message))
             await session.commit()
             delivery.wake()
         if isinstance(callback.message, Message):

@@ -205,6 +205,16 @@ def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def page_arrows(page: int, total: int, per_page: int) -> list[tuple[str, int]]:
+    """(label, target page) for the ◀️ / ▶️ buttons of a paged list."""
+    arrows = []
+    if page > 0:
+        arrows.append(("◀️", page - 1))
+    if (page + 1) * per_page < total:
+        arrows.append(("▶️", page + 1))
+    return arrows
+
+
 def join_kind_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Школа (руководитель, заместитель)", callback_data=JoinCb(step=JoinStep.KIND, kind="school"))
@@ -231,11 +241,7 @@ def org_page_keyboard(
     builder = InlineKeyboardBuilder()
     for org_id, name in items:
         builder.button(text=shorten(name, 60), callback_data=JoinCb(step=next_step, kind=kind, ref=org_id))
-    nav = []
-    if page > 0:
-        nav.append(("◀️", page - 1))
-    if (page + 1) * per_page < total:
-        nav.append(("▶️", page + 1))
+    nav = page_arrows(page, total, per_page)
     for text, target in nav:
         builder.button(text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, ref=parent, page=target))
     builder.adjust(*([1] * len(items)), max(1, len(nav)))
@@ -298,11 +304,7 @@ def admin_org_keyboard(
     builder = InlineKeyboardBuilder()
     for org_id, name in items:
         builder.button(text=shorten(name, 60), callback_data=AdminCb(action=action, kind=kind, ref=org_id))
-    nav = []
-    if page > 0:
-        nav.append(("◀️", page - 1))
-    if (page + 1) * per_page < total:
-        nav.append(("▶️", page + 1))
+    nav = page_arrows(page, total, per_page)
     for text, target in nav:
         builder.button(text=text, callback_data=AdminCb(action=page_action, kind=kind, page=target))
     builder.adjust(*([1] * len(items)), max(1, len(nav)))

@@ -218,18 +218,8 @@ async def _request(
     who = f"{texts.esc(member.full_name or 'без имени')}" + (f" (@{texts.esc(user.username)})" if user.username else "")
     text = texts.JOIN_REQUEST.format(who=who, org=texts.esc(org.name), role=texts.ROLE_SHORT.get(org.kind, ""))
     markup = decision_keyboard(member.id).model_dump(exclude_none=True, mode="json")
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"jr:{member.id}:{member.created_at.isoformat()}:{chat}",
-                "chat_id": chat,
-                "payload": outbox.payload(text, markup),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-            for chat in approvers
-        ],
-    )
+    key = f"jr:{member.id}:{member.created_at.isoformat()}"
+    await outbox.enqueue(session, outbox.notices(key, approvers, text, markup))
     await session.commit()
     delivery.wake()
     if isinstance(callback.message, Message):
@@ -255,18 +245,8 @@ async def on_decision(
         return
     member = result.member
     await callback.answer(texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED)
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"jd:{member.id}:{utcnow().isoformat()}",
-                "chat_id": member.user_id,
-                "member_id": member.id,
-                "payload": outbox.payload(result.applicant_message),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-        ],
-    )
+    key = f"jd:{member.id}:{utcnow().isoformat()}"
+    await outbox.enqueue(session, outbox.notices(key, [member.user_id], result.applicant_message))
     await session.commit()
     if callback_data.approve:
         await publishing.catch_up_member(session, member)

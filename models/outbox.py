@@ -65,3 +65,18 @@ async def enqueue(
     # Chunks keep SQLite under its bound-parameter limit on large broadcasts.
     for start in range(0, len(values), 500):
         await session.execute(stmt, values[start : start + 500])
+
+
+def notices(
+    key: str,
+    chats: list[int],
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+    *,
+    priority: int = PRIORITY_NOTICE,
+) -> list[dict[str, Any]]:
+    """The same personal notice to several chats; `key` identifies the event, the chat is appended."""
+    return [
+        {"key": f"{key}:{chat}", "chat_id": chat, "payload": payload(text, reply_markup), "priority": priority}
+        for chat in chats
+    ]

@@ -232,18 +232,9 @@ async def review(
     text = (texts.REVIEW_ACCEPTED_NOTICE if accept else texts.REVIEW_RETURNED_NOTICE).format(
         item=texts.esc(shorten(item.recommendation.text, 300)), comment=texts.esc(comment or "—")
     )
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"rv:{assignment_id}:{chat}:{utcnow().isoformat()}",
-                "chat_id": chat,
-                "payload": outbox.payload(text),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-            for chat in await org_member_chats(session, item.assignment.organisation_id)
-        ],
-    )
+    await session.flush()  # the report's id keys the notice: a retried review never notifies twice
+    chats = await org_member_chats(session, item.assignment.organisation_id)
+    await outbox.enqueue(session, outbox.notices(f"rv:{row.id}", chats, text))
     await session.commit()
     return item, None
 
@@ -261,18 +252,8 @@ async def request_review(
         title=texts.esc(shorten(item.resolution.title, 200)),
     )
     markup = review_keyboard(item.assignment.id).model_dump(exclude_none=True, mode="json")
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"rq:{report.id}:{chat}",
-                "chat_id": chat,
-                "payload": outbox.payload(text, markup),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-            for chat in await reviewer_chats(session, item.assignment, admin_ids)
-        ],
-    )
+    chats = await reviewer_chats(session, item.assignment, admin_ids)
+    await outbox.enqueue(session, outbox.notices(f"rq:{report.id}", chats, text, markup))
     await session.commit()
 
 
@@ -359,18 +340,8 @@ async def request_extension(
         reason=texts.esc(reason),
     )
     markup = extension_keyboard(request.id).model_dump(exclude_none=True, mode="json")
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"ext:{request.id}:{chat}",
-                "chat_id": chat,
-                "payload": outbox.payload(text, markup),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-            for chat in await reviewer_chats(session, item.assignment, admin_ids)
-        ],
-    )
+    chats = await reviewer_chats(session, item.assignment, admin_ids)
+    await outbox.enqueue(session, outbox.notices(f"ext:{request.id}", chats, text, markup))
     await session.commit()
     return None
 
@@ -402,18 +373,8 @@ async def decide_extension(
         item.assignment.escalated_at = None
     template = texts.EXTENSION_APPROVED if approve else texts.EXTENSION_DECLINED
     text = template.format(item=texts.esc(shorten(item.recommendation.text, 300)), new=texts.fmt_date(request.new_due))
-    await outbox.enqueue(
-        session,
-        [
-            {
-                "key": f"extd:{request.id}:{chat}",
-                "chat_id": chat,
-                "payload": outbox.payload(text),
-                "priority": outbox.PRIORITY_NOTICE,
-            }
-            for chat in await org_member_chats(session, item.assignment.organisation_id)
-        ],
-    )
+    chats = await org_member_chats(session, item.assignment.organisation_id)
+    await outbox.enqueue(session, outbox.notices(f"extd:{request.id}", chats, text))
     await session.flush()
     if approve:
         await replan(session, [item.assignment.id], settings)

@@ -1,0 +1,79 @@
+"""Report rules on a real (migrated) database: who may report, what «Выполнено» does, idempotency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import reports
+from models.entities import (
+    Addressee,
+    Approval,
+    Assignment,
+    Member,
+    Organisation,
+    Recommendation,
+    Resolution,
+    ResolutionState,
+    Status,
+)
+from tests.dbutil import migrated_db
+
+
+async def _world(session: AsyncSession) -> tuple[Member, Member, Assignment, Resolution]:
+    school = Organisation(kind="school", name="СШ № 1", name_folded="сш № 1")
+    other = Organisation(kind="school", name="СШ № 2", name_folded="сш № 2")
+    session.add_all([school, other])
+    await session.flush()
+    director = Member(user_id=1, organisation_id=school.id, role="school", approval=Approval.APPROVED)
+    stranger = Member(user_id=2, organisation_id=other.id, role="school", approval=Approval.APPROVED)
+    resolution = Resolution(title="Р", content_hash="x", state=ResolutionState.PUBLISHED, created_by=9)
+    addressee = Addressee(position=0, heading="Школам", roles=["school"])
+    addressee.recommendations = [Recommendation(position=0, text="сделать")]
+    resolution.addressees.append(addressee)
+    session.add_all([director, stranger, resolution])
+    await session.flush()
+    assignment = Assignment(
+        recommendation_id=addressee.recommendations[0].id, organisation_id=school.id, status=Status.IN_PROGRESS
+    )
+    session.add(assignment)
+    await session.commit()
+    return director, stranger, assignment, resolution
+
+
+@pytest.mark.parametrize(("review", "expected"), [(True, Status.DONE), (False, Status.ACCEPTED)])
+async def test_done_closes_at_once_only_without_review(tmp_path: Path, review: bool, expected: Status) -> None:
+    async with migrated_db(tmp_path) as (_engine, sessions), sessions() as session:
+        director, _stranger, assignment, _res = await _world(session)
+        _item, row, refusal = await reports.report(
+            session, director, assignment.id, Status.DONE, review_required=review
+        )
+        assert refusal is None
+        assert row is not None
+        assert row.status == expected
+        # The same click again records nothing new.
+        _item, again, refusal = await reports.report(
+            session, director, assignment.id, Status.DONE, review_required=review
+        )
+        assert again is None
+
+
+async def test_refusals_change_nothing(tmp_path: Path) -> None:
+    async with migrated_db(tmp_path) as (_engine, sessions), sessions() as session:
+        director, stranger, assignment, resolution = await _world(session)
+        _i, row, refusal = await reports.report(session, stranger, assignment.id, Status.DONE, review_required=True)
+        assert (row, refusal) == (None, reports.Refusal.FOREIGN)
+        director.approval = Approval.REMOVED
+        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, review_required=True)
+        assert (row, refusal) == (None, reports.Refusal.NOT_MEMBER)
+        director.approval = Approval.APPROVED
+        resolution.state = ResolutionState.WITHDRAWN
+        await session.commit()
+        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, review_required=True)
+        assert (row, refusal) == (None, reports.Refusal.WITHDRAWN)
+        _i, row, refusal = await reports.report(session, director, 999_999, Status.DONE, review_required=True)
+        assert refusal == reports.Refusal.NOT_FOUND
+        await session.refresh(assignment)
+        assert assignment.status == Status.IN_PROGRESS

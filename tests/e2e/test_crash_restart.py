@@ -78,6 +78,20 @@ async def _states(db: Path) -> Counter[str]:
         await engine.dispose()
 
 
+async def _exit_code(proc: subprocess.Popen[bytes], seconds: float) -> int:
+    """Wait for the process without blocking the loop: the emulator serves it from this very loop."""
+    async with asyncio.timeout(seconds):
+        while proc.poll() is None:
+            await asyncio.sleep(0.05)
+    return proc.returncode
+
+
+async def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    await _exit_code(proc, 10)
+
+
 async def _wait(predicate: object, seconds: float) -> None:
     async with asyncio.timeout(seconds):
         while not await predicate():  # type: ignore[operator]
@@ -98,10 +112,9 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_message_once(
 
         await _wait(some_sent, 60)
         first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+        await _exit_code(first, 10)
     finally:
-        if first.poll() is None:
-            first.kill()
+        await _stop(first)
     before_restart = sum(len(emulator.messages(c)) for c in chats)
     assert 0 < before_restart < SCHOOLS, "the kill must land in the middle of the broadcast"
 
@@ -114,10 +127,9 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_message_once(
 
         await _wait(drained, 60)
         second.send_signal(signal.SIGTERM)  # graceful stop: exit 0, nothing half-written
-        assert second.wait(timeout=20) == 0
+        assert await _exit_code(second, 20) == 0
     finally:
-        if second.poll() is None:
-            second.kill()
+        await _stop(second)
 
     received = Counter({chat: len(emulator.messages(chat)) for chat in chats})
     states = await _states(db)

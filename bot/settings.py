@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (14, 3, 1, 0)
     overdue_every_days: int = Field(default=3, ge=1)
     escalate_after_days: int = Field(default=7, ge=1)
+    acknowledge_within_days: int = Field(default=3, ge=1, le=60)
     digest_weekday: int = Field(default=0, ge=0, le=6)
     digest_time: time = time(10, 0)
     quiet_hours_start: time = time(21, 0)

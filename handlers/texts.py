@@ -457,3 +457,4 @@ def paused_block(rows: list[tuple[str, str, date]], *, with_org: bool) -> str:
         where = f", {esc(_short(org, 60))}" if with_org else ""
         lines.append(f"{esc(name)}{where} — по {fmt_date(until - timedelta(days=1))}")
     return "\n".join(lines)
+REMINDER_UNACKNOWLEDGED = "👀 новый пункт, ещё не отмечен «Ознакомлен»"

@@ -275,6 +275,9 @@ def _note(item: _Item, ctx: _Context, now: datetime) -> str | None:
     snap, cfg = item.snapshot, ctx.cfg
     today = cfg.local_date(now)
     kind = item.moment.kind if item.moment else None
+    if kind is Kind.UNACKNOWLEDGED:
+        due = f", срок: {cfg.calendar.describe_due(snap.due)}" if snap.due is not None else ""
+        return texts.REMINDER_UNACKNOWLEDGED + due
     if kind is Kind.PERIOD_START and item.moment is not None and snap.period is not None:
         return texts.reminder_period_note(snap.period, texts.fmt_date(item.moment.day))
     if snap.starts is not None and (kind is Kind.START or snap.due is None):

@@ -9,6 +9,7 @@ The rules (defaults in `Settings`, see the README):
 - escalation: once, on the first working day ≥ D+7 (`escalate_after_days`), to the reviewers;
 - an item with a start date: a reminder on that date; a recurring item: one at the start of each period
   (month, quarter, …), both moved forward to a working day;
+- an item nobody acknowledged («Ознакомлен») gets one reminder `acknowledge_days` (3) after publication;
 - items with none of these dates get no reminders here: the weekly digest lists them.
 
 Every reminder goes out at `at` (10:00) local time of the default zone; `deliver_at` then moves each
@@ -40,6 +41,7 @@ class Kind(StrEnum):
     OVERDUE = "overdue"
     START = "start"
     PERIOD_START = "period_start"
+    UNACKNOWLEDGED = "unacknowledged"  # nobody pressed «Ознакомлен» within `acknowledge_days`
     ESCALATION = "escalation"  # reviewers only: members get nothing at this moment
 
 
@@ -50,7 +52,8 @@ _URGENCY = {
     Kind.BEFORE_DUE: 2,
     Kind.START: 3,
     Kind.PERIOD_START: 4,
-    Kind.ESCALATION: 5,
+    Kind.UNACKNOWLEDGED: 5,
+    Kind.ESCALATION: 6,
 }
 
 
@@ -100,6 +103,7 @@ class RuleConfig:
     days_before: tuple[int, ...] = (14, 3, 1, 0)
     overdue_every_days: int = 3
     escalate_after_days: int = 7
+    acknowledge_days: int = 3
     at: time = time(10, 0)  # local time of day of the reminders
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
@@ -110,6 +114,7 @@ class RuleConfig:
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d >= 0}, reverse=True)),
             overdue_every_days=settings.overdue_every_days,
             escalate_after_days=settings.escalate_after_days,
+            acknowledge_days=settings.acknowledge_within_days,
             at=settings.digest_time,
             zone=settings.zone,
             calendar=WorkCalendar(settings.extra_days_off),
@@ -215,6 +220,10 @@ def _fixed_days(item: ItemSnapshot, cfg: RuleConfig) -> list[tuple[date, Kind]]:
             days.append((cal.next_working_day(escalation), Kind.ESCALATION))
     if item.starts is not None:
         days.append((cal.next_working_day(item.starts), Kind.START))
+    if item.status == Status.NEW:
+        # The first reminder chases acknowledgement; once «Ознакомлен» is pressed it is no longer planned.
+        unacknowledged = cfg.local_date(item.since) + timedelta(days=cfg.acknowledge_days)
+        days.append((cal.next_working_day(unacknowledged), Kind.UNACKNOWLEDGED))
     return sorted(days, key=_order)
 
 

@@ -246,3 +246,29 @@ async def test_progress_and_vacations_are_visible_above(app: App, emulator: Tele
     (own,) = await emulator.wait_for(OTHER)
     assert "Закрыто 0 из 2" in own.text
     assert "ознакомлен" not in own.text
+
+
+async def test_an_unacknowledged_item_is_chased_three_days_after_publication(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models.entities import Delivery
+    from models.timeutil import utcnow
+    from scheduler import planner
+
+    received = await setup(app, emulator)
+    # The director acknowledges item 1 only; the deputy of the same school sees the same items.
+    await press(emulator, DIRECTOR, received[DIRECTOR], "1 · Ознакомлен")
+    # Six days later: three working days have passed, and no due-date reminder is due yet.
+    await planner.tick(app.session_factory, app.settings, utcnow() + timedelta(days=6))
+    async with app.session_factory() as session:
+        await session.execute(update(Delivery).where(Delivery.key.like("rem:%")).values(not_before=None))
+        await session.commit()
+    app.delivery.wake()
+    (reminder,) = await emulator.wait_for(DIRECTOR, timeout=10)
+    assert "ещё не отмечен «Ознакомлен»" in reminder.text
+    assert "разместить материалы семинара" in reminder.text  # item 2, never acknowledged
+    assert "провести педагогический совет" not in reminder.text  # item 1 was acknowledged

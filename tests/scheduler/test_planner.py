@@ -103,11 +103,11 @@ async def build(factory: async_sessionmaker[AsyncSession], settings: Settings, i
         session.add(resolution)
         await session.flush()
         ours = [
-            Assignment(recommendation_id=rec.id, organisation_id=school.id, status=Status.NEW, due=rec.due)
+            Assignment(recommendation_id=rec.id, organisation_id=school.id, status=Status.ACKNOWLEDGED, due=rec.due)
             for rec in addressee.recommendations
         ]
         theirs = [
-            Assignment(recommendation_id=rec.id, organisation_id=partner.id, status=Status.NEW, due=rec.due)
+            Assignment(recommendation_id=rec.id, organisation_id=partner.id, status=Status.ACKNOWLEDGED, due=rec.due)
             for rec in addressee.recommendations
         ]
         session.add_all(ours + theirs)

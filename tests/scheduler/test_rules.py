@@ -50,7 +50,7 @@ def simulate(snap: ItemSnapshot, until: datetime) -> list[tuple[date, Kind, bool
 
 def test_full_timeline_of_one_item() -> None:
     """Published → 14/3/1/0-day reminders → overdue every 3 days → one escalation after 7 days."""
-    snap = ItemSnapshot(status=Status.NEW, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
     assert simulate(snap, until=msk(2026, 6, 9)) == [
         (date(2026, 5, 6), Kind.BEFORE_DUE, False),  # D-14
         (date(2026, 5, 15), Kind.BEFORE_DUE, False),  # D-3 is Sunday 17 May: Friday before
@@ -66,12 +66,12 @@ def test_full_timeline_of_one_item() -> None:
 
 
 def test_reminders_go_out_at_ten_moscow_time() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
     assert rules.next_reminder_at(snap, CFG, snap.since) == utc(2026, 5, 6, 7, 0)
 
 
 def test_published_late_skips_reminders_already_past() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=date(2026, 5, 20), since=msk(2026, 5, 18, 15, 0))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=date(2026, 5, 20), since=msk(2026, 5, 18, 15, 0))
     assert rules.next_reminder(snap, CFG, snap.since) == rules.Moment(
         msk(2026, 5, 19, 10, 0), date(2026, 5, 19), Kind.BEFORE_DUE
     )
@@ -100,7 +100,7 @@ def test_escalation_needs_seven_days_and_happens_once() -> None:
 
 
 def test_downtime_collapses_missed_reminders_into_one() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=date(2026, 5, 20), since=msk(2026, 4, 20, 12, 0))
     fired = rules.fired(snap, CFG, msk(2026, 5, 21, 10, 30))  # nothing ran since publication
     assert [m.day for m in fired] == [date(2026, 5, 6), date(2026, 5, 15), date(2026, 5, 19), date(2026, 5, 20)]
     after = replace(snap, last_reminder_at=msk(2026, 5, 21, 10, 30))
@@ -119,14 +119,14 @@ def test_downtime_collapses_missed_reminders_into_one() -> None:
     ],
 )
 def test_due_on_a_day_off(due: date, expected: list[date]) -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=due, since=datetime.combine(due, time()) - timedelta(days=30))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=due, since=datetime.combine(due, time()) - timedelta(days=30))
     days = [m.day for m in takewhile(lambda m: m.day <= due, rules.moments(snap, CFG, snap.since.date()))]
     assert days == expected
     assert all(CAL.is_working_day(d) for d in days)
 
 
 def test_start_date_reminder_on_that_day_or_the_next_working_one() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=None, starts=date(2026, 9, 1), since=msk(2026, 8, 1))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=None, starts=date(2026, 9, 1), since=msk(2026, 8, 1))
     moment = rules.next_reminder(snap, CFG, snap.since)
     assert moment == rules.Moment(msk(2026, 9, 1, 10), date(2026, 9, 1), Kind.START)
     assert rules.next_reminder(snap, CFG, moment.at) is None
@@ -135,7 +135,7 @@ def test_start_date_reminder_on_that_day_or_the_next_working_one() -> None:
 
 
 def test_quarterly_item_at_each_period_start() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=None, period=Period.QUARTER, since=msk(2025, 11, 15))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=None, period=Period.QUARTER, since=msk(2025, 11, 15))
     found: list[tuple[date, Kind]] = []
     after = snap.since
     for _ in range(4):
@@ -153,7 +153,7 @@ def test_quarterly_item_at_each_period_start() -> None:
 
 def test_recurring_from_its_start_date() -> None:
     snap = ItemSnapshot(
-        status=Status.NEW, due=None, starts=date(2026, 2, 2), period=Period.MONTH, since=msk(2026, 1, 20)
+        status=Status.ACKNOWLEDGED, due=None, starts=date(2026, 2, 2), period=Period.MONTH, since=msk(2026, 1, 20)
     )
     days = [m.day for m in islice(rules.moments(snap, CFG, date(2026, 1, 20)), 3)]
     assert days == [date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 1)]
@@ -180,7 +180,7 @@ def test_parse_period(recurring: bool, label: str | None, period: Period | None)
 
 
 def test_undated_items_are_left_to_the_digest() -> None:
-    snap = ItemSnapshot(status=Status.NEW, due=None, since=msk(2026, 5, 1))
+    snap = ItemSnapshot(status=Status.ACKNOWLEDGED, due=None, since=msk(2026, 5, 1))
     assert rules.is_undated(snap)
     assert rules.next_reminder_at(snap, CFG, snap.since) is None
 
@@ -275,3 +275,23 @@ def test_digest_day_in_the_members_zone() -> None:
     now = utc(2026, 5, 25, 6, 0)  # 09:00 in Moscow, 11:00 in Yekaterinburg
     assert digest_day(now, MSK) == date(2026, 5, 18)
     assert digest_day(now, YEKT) == date(2026, 5, 25)
+
+
+def test_a_new_item_is_chased_for_acknowledgement_once() -> None:
+    """Published on Friday 15 May 2026: three days later is Monday 18 May, 10:00 Moscow."""
+    snap = ItemSnapshot(status=Status.NEW, due=None, since=msk(2026, 5, 15, 12, 0))
+    first = rules.next_reminder(snap, CFG, snap.since)
+    assert first is not None
+    assert (first.day, first.kind) == (date(2026, 5, 18), Kind.UNACKNOWLEDGED)
+    assert first.at == datetime(2026, 5, 18, 7, 0)  # 10:00 MSK in naive UTC
+    assert rules.next_reminder(snap, CFG, first.at) is None  # once, not every day
+    # Once acknowledged, nothing is planned for an undated item: the weekly digest covers it.
+    assert rules.next_reminder_at(replace(snap, status=Status.ACKNOWLEDGED), CFG, snap.since) is None
+
+
+def test_acknowledgement_reminder_merges_with_a_due_reminder_the_same_day() -> None:
+    # Due 21 May: D-3 falls on the same Monday 18 May; the member gets one reminder, the more urgent kind.
+    snap = ItemSnapshot(status=Status.NEW, due=date(2026, 5, 21), since=msk(2026, 5, 15, 12, 0))
+    first = rules.next_reminder(snap, CFG, snap.since)
+    assert first is not None
+    assert (first.day, first.kind) == (date(2026, 5, 18), Kind.BEFORE_DUE)

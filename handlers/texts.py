@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
+from models.messages import shorten
+
 if TYPE_CHECKING:
     from models.publishing import Preview
 
@@ -138,7 +140,7 @@ def preview_blocks(preview: Preview) -> list[str]:
         else:
             role_line = ", ".join(ROLE_NAMES.get(r, r) for r in reach.roles)
         lines = [
-            f"<b>{number}. {esc(_short(reach.heading, 300))}</b>",
+            f"<b>{number}. {esc(shorten(reach.heading, 300))}</b>",
             f"Роль: {role_line}",
             f"Пунктов: {reach.items}",
         ]
@@ -168,10 +170,6 @@ def addressee_text_blocks(heading: str, items: list[str]) -> list[str]:
     return [f"<b>{esc(heading)}</b>"] + [f"{i}. {esc(text)}" for i, text in enumerate(items, 1)]
 
 
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
     """The admin's live broadcast progress (and its final summary)."""
     total = sum(counts.values())
@@ -179,7 +177,7 @@ def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
     pending = counts.get("pending", 0) + counts.get("sending", 0)
     head = "Рассылка завершена" if final else "Идёт рассылка"
     lines = [
-        f"<b>{head}</b>: {esc(_short(title, 120))}",
+        f"<b>{head}</b>: {esc(shorten(title, 120))}",
         f"Отправлено: {sent} из {total}",
     ]
     if not final:
@@ -200,7 +198,7 @@ ITEM_TEXT_LIMIT = 3000  # a resolution item is a paragraph; anything longer is c
 
 def item_block(number: int, text: str, *, due: str | None, starts: date | None, recurring: bool) -> str:
     """One item of a notification: number, text, and its dates (`due` already described, with a day off)."""
-    lines = [f"<b>{number}.</b> {esc(_short(text, ITEM_TEXT_LIMIT))}"]
+    lines = [f"<b>{number}.</b> {esc(shorten(text, ITEM_TEXT_LIMIT))}"]
     if due:
         lines.append(f"⏰ срок: {due}")
     if starts:
@@ -249,12 +247,12 @@ REPORT_NO_COMMENT = "Без комментария."
 
 
 def item_card(resolution_title: str, number_text: str, due: date | None, status: str, last_comment: str | None) -> str:
-    lines = [f"<i>{esc(_short(resolution_title, 200))}</i>", "", esc(_short(number_text, ITEM_TEXT_LIMIT))]
+    lines = [f"<i>{esc(shorten(resolution_title, 200))}</i>", "", esc(shorten(number_text, ITEM_TEXT_LIMIT))]
     if due:
         lines.append(f"⏰ срок: {fmt_date(due)}")
     lines.append(f"<b>Статус:</b> {STATUS_NAMES.get(status, status)}")
     if last_comment:
-        lines.append(f"<b>Комментарий:</b> {esc(_short(last_comment, 500))}")
+        lines.append(f"<b>Комментарий:</b> {esc(shorten(last_comment, 500))}")
     return "\n".join(lines)
 
 
@@ -267,7 +265,7 @@ def progress_block(title: str, counts: dict[str, int]) -> str:
     total = sum(counts.values())
     closed = counts.get("accepted", 0)
     parts = [f"{STATUS_NAMES[s]}: {counts[s]}" for s in PROGRESS_ORDER if counts.get(s)]
-    return f"<b>{esc(_short(title, 200))}</b>\nЗакрыто {closed} из {total}\n" + "; ".join(parts)
+    return f"<b>{esc(shorten(title, 200))}</b>\nЗакрыто {closed} из {total}\n" + "; ".join(parts)
 
 
 REVIEW_REQUEST = (
@@ -286,7 +284,7 @@ def task_line(number: int, title: str, text: str, due: date | None, status: str,
     mark = "🔴 просрочено, " if overdue else ""
     due_text = f"срок {fmt_date(due)}" if due else "без срока"
     return (
-        f"<b>{number}.</b> {esc(_short(text, 200))}\n<i>{esc(_short(title, 80))}</i>\n"
+        f"<b>{number}.</b> {esc(shorten(text, 200))}\n<i>{esc(shorten(title, 80))}</i>\n"
         f"{mark}{due_text}; статус: {STATUS_NAMES.get(status, status)}"
     )
 
@@ -428,14 +426,14 @@ def reminder_period_note(period: str, start_text: str) -> str:
 
 def reminder_item(number: int, title: str, text: str, note: str | None) -> str:
     """One item of a reminder, digest or escalation: number, text, the resolution, the date line."""
-    lines = [f"<b>{number}.</b> {esc(_short(text, 300))}", f"<i>{esc(_short(title, 100))}</i>"]
+    lines = [f"<b>{number}.</b> {esc(shorten(text, 300))}", f"<i>{esc(shorten(title, 100))}</i>"]
     if note:
         lines.append(note)
     return "\n".join(lines)
 
 
 def escalation_org(name: str) -> str:
-    return f"🏫 <b>{esc(_short(name, 200))}</b>"
+    return f"🏫 <b>{esc(shorten(name, 200))}</b>"
 
 
 def snooze_button(number: int, days: int) -> str:
@@ -454,7 +452,7 @@ def paused_block(rows: list[tuple[str, str, date]], *, with_org: bool) -> str:
     """Who is on a reminder pause: colleagues see it in /tasks, reviewers in /progress."""
     lines = ["🏖 <b>В отпуске (напоминания на паузе)</b>"]
     for name, org, until in rows:
-        where = f", {esc(_short(org, 60))}" if with_org else ""
+        where = f", {esc(shorten(org, 60))}" if with_org else ""
         lines.append(f"{esc(name)}{where} — по {fmt_date(until - timedelta(days=1))}")
     return "\n".join(lines)
 REMINDER_UNACKNOWLEDGED = "👀 новый пункт, ещё не отмечен «Ознакомлен»"

@@ -30,11 +30,15 @@ def _settings_or_exit() -> Settings:
 
 
 def cmd_run() -> int:
-    from bot.app import run_polling
+    from bot.app import TokenRejectedError, run_polling
 
     settings = _settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_polling(settings))
+    try:
+        asyncio.run(run_polling(settings))
+    except TokenRejectedError:
+        print("Ошибка настройки BOT_TOKEN: Telegram не принял токен — проверьте его у @BotFather", file=sys.stderr)
+        return EXIT_CONFIG
     return 0
 
 

@@ -10,6 +10,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -99,7 +100,11 @@ async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> 
 async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
     await delivery.start()
     scheduler.start()
-    await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
+    try:
+        await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
+    except TelegramNetworkError:  # Telegram unreachable right now: polling retries, commands can wait
+        log.warning("could not register commands: Telegram is unreachable")
+        return
     for admin_id in settings.admin_ids:
         try:
             await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
@@ -132,9 +137,20 @@ async def create_app(settings: Settings) -> App:
     )
 
 
+class TokenRejectedError(Exception):
+    """Telegram answered 401: the token is well-formed but not a bot's."""
+
+
 async def run_polling(settings: Settings) -> None:
     app = await create_app(settings)
     try:
+        try:
+            await app.bot.get_me()
+        except TelegramUnauthorizedError as exc:
+            await app.bot.session.close()
+            raise TokenRejectedError from exc
+        except TelegramNetworkError:  # no network yet: polling keeps retrying with a backoff
+            log.warning("Telegram is unreachable; polling will keep retrying")
         await app.dispatcher.start_polling(
             app.bot,
             handle_signals=True,

@@ -33,6 +33,7 @@ class PubAction(StrEnum):
     ALL_OF_ROLE = "all"  # drop the one-organisation match, address the whole role
     WITHDRAW = "wd"
     WITHDRAW_CONFIRM = "wdok"
+    WITHDRAW_CANCEL = "wdno"
 
 
 class RoleChoice(StrEnum):
@@ -119,6 +120,7 @@ class ProfileAction(StrEnum):
     PAUSE = "pause"
     LEAVE = "leave"
     LEAVE_CONFIRM = "leaveok"
+    LEAVE_CANCEL = "leaveno"
 
 
 class ProfileCb(CallbackData, prefix="me1"):

@@ -72,12 +72,13 @@ def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboard
     return builder.as_markup()
 
 
-def item_card_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
-    """The four statuses for one item, and a request to move its due date."""
+def item_card_keyboard(assignment_id: int, *, has_due: bool) -> InlineKeyboardMarkup:
+    """The four statuses for one item, and (for an item with a due date) a request to move it."""
     builder = InlineKeyboardBuilder()
     for action in STATUS_ACTIONS:
         builder.button(text=REPORT_LABELS[action], callback_data=ReportCb(assignment_id=assignment_id, action=action))
-    builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, ref=assignment_id))
+    if has_due:
+        builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, ref=assignment_id))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -138,6 +139,8 @@ def withdraw_keyboard(resolution_id: int, *, confirm: bool) -> InlineKeyboardMar
     builder.button(
         text="Да, отозвать" if confirm else "Отозвать", callback_data=PubCb(action=action, resolution_id=resolution_id)
     )
+    if confirm:
+        builder.button(text="Нет", callback_data=PubCb(action=PubAction.WITHDRAW_CANCEL, resolution_id=resolution_id))
     return builder.as_markup()
 
 
@@ -160,7 +163,11 @@ def with_item_status(
     for row in rows:
         for index, button in enumerate(row):
             data = button.callback_data or ""
-            if not data.startswith(f"{ReportCb.__prefix__}:") or ReportCb.unpack(data).assignment_id != assignment_id:
+            if not data.startswith(f"{ReportCb.__prefix__}:"):
+                continue
+            cb = ReportCb.unpack(data)
+            # Only the per-item buttons of a resolution message; the card's status buttons stay as they are.
+            if cb.assignment_id != assignment_id or cb.action not in {ReportAction.ACK, ReportAction.OPEN}:
                 continue
             number = button.text.split(" · ", 1)[0]
             fresh = resolution_keyboard([(int(number) if number.isdigit() else 0, assignment_id, status)])
@@ -284,6 +291,7 @@ def quiet_keyboard() -> InlineKeyboardMarkup:
 def leave_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Да, выйти", callback_data=ProfileCb(action=ProfileAction.LEAVE_CONFIRM))
+    builder.button(text="Нет, остаться", callback_data=ProfileCb(action=ProfileAction.LEAVE_CANCEL))
     return builder.as_markup()
 
 

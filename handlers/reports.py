@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -30,7 +31,7 @@ from handlers.filters import IsApprovedMember
 from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
 from models import progress, reports
 from models.entities import Member, Status
-from models.timeutil import utcnow
+from models.timeutil import local_today, utcnow
 from scheduler import planner
 from scheduler.delivery import DeliveryWorker
 
@@ -49,6 +50,10 @@ class ReportStates(StatesGroup):
     return_comment = State()
     extension_date = State()
     extension_reason = State()
+
+
+def _today(member: Member | None, settings: Settings) -> date:
+    return local_today(member.timezone if member else None, settings.timezone)
 
 
 def _card(item: reports.ItemView) -> str:
@@ -71,7 +76,9 @@ async def on_open(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.answer(_card(item), reply_markup=item_card_keyboard(item.assignment.id))
+        await callback.message.answer(
+            _card(item), reply_markup=item_card_keyboard(item.assignment.id, has_due=item.assignment.due is not None)
+        )
 
 
 async def on_status(
@@ -105,7 +112,11 @@ async def on_status(
     if markup is not None:  # a resolution message: that item's button shows the new status
         await edit_if_changed(message, text=None, markup=markup)
     elif callback_data.action != ReportAction.ACK:  # the item card itself
-        await edit_if_changed(message, text=_card(item), markup=item_card_keyboard(item.assignment.id))
+        await edit_if_changed(
+            message,
+            text=_card(item),
+            markup=item_card_keyboard(item.assignment.id, has_due=item.assignment.due is not None),
+        )
     if callback_data.action == ReportAction.ACK:
         return
     if row.status == Status.DONE:
@@ -182,7 +193,8 @@ async def on_return(
         return
     await callback.answer()
     await state.set_state(ReportStates.return_comment)
-    await state.update_data(assignment_id=item.assignment.id)
+    review_message = callback.message.message_id if isinstance(callback.message, Message) else 0
+    await state.update_data(assignment_id=item.assignment.id, review_message_id=review_message)
     if isinstance(callback.message, Message):
         await callback.message.answer(texts.REVIEW_ASK_RETURN_COMMENT)
 
@@ -206,6 +218,12 @@ async def on_return_comment(
         return
     delivery.wake()
     await message.answer(texts.REVIEW_RETURNED)
+    if data.get("review_message_id") and message.bot is not None:
+        # The review question is settled: its buttons would only lead to "already reviewed".
+        with contextlib.suppress(TelegramBadRequest):
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=int(data["review_message_id"]), reply_markup=None
+            )
 
 
 async def on_extension_ask(
@@ -223,11 +241,23 @@ async def on_extension_ask(
         await callback.message.answer(texts.EXTENSION_ASK_DATE)
 
 
-async def on_extension_date(message: Message, state: FSMContext) -> None:
+async def on_extension_date(
+    message: Message, session: AsyncSession, member: Member | None, settings: Settings, state: FSMContext
+) -> None:
     try:
         new_due = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
     except ValueError:
         await message.answer(texts.EXTENSION_BAD_DATE)
+        return
+    item = await reports.load_item(session, int((await state.get_data()).get("assignment_id", 0)))
+    refusal = reports.check_access(member, item)
+    if refusal is not None or item is None:
+        await state.clear()
+        await message.answer(str(refusal))
+        return
+    problem = reports.extension_date_problem(item.assignment.due, new_due, _today(member, settings))
+    if problem is not None:
+        await message.answer(str(problem))  # stay in this step: the member types another date
         return
     await state.update_data(new_due=new_due.isoformat())
     await state.set_state(ReportStates.extension_reason)
@@ -244,14 +274,13 @@ async def on_extension_reason(
 ) -> None:
     data = await state.get_data()
     await state.clear()
-    zone = ZoneInfo(member.timezone if member and member.timezone else settings.timezone)
     refusal = await reports.request_extension(
         session,
         member,
         assignment_id=int(data.get("assignment_id", 0)),
         new_due=date.fromisoformat(str(data.get("new_due"))),
         reason=message.text or "",
-        today=datetime.now(zone).date(),
+        today=_today(member, settings),
         admin_ids=settings.admin_ids,
     )
     if refusal is not None:
@@ -305,9 +334,11 @@ async def on_snooze(
 TASKS_PAGE = 5
 
 
-async def tasks_page(session: AsyncSession, member: Member, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def tasks_page(
+    session: AsyncSession, member: Member, settings: Settings, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     assert member.organisation_id is not None
-    today = datetime.now(ZoneInfo(member.timezone or "Europe/Moscow")).date()
+    today = _today(member, settings)
     lines, total = await reports.open_tasks(
         session, member.organisation_id, today, offset=page * TASKS_PAGE, limit=TASKS_PAGE
     )
@@ -326,22 +357,22 @@ async def tasks_page(session: AsyncSession, member: Member, page: int) -> tuple[
     return "\n\n".join(blocks), markup
 
 
-async def tasks_command(message: Message, session: AsyncSession, member: Member | None) -> None:
+async def tasks_command(message: Message, session: AsyncSession, member: Member | None, settings: Settings) -> None:
     if member is None or member.organisation_id is None:
         await message.answer(texts.TASKS_EMPTY)
         return
-    text, markup = await tasks_page(session, member, 0)
+    text, markup = await tasks_page(session, member, settings, 0)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_tasks_page(
-    callback: CallbackQuery, callback_data: TasksCb, session: AsyncSession, member: Member | None
+    callback: CallbackQuery, callback_data: TasksCb, session: AsyncSession, member: Member | None, settings: Settings
 ) -> None:
     if member is None or member.organisation_id is None or callback_data.page < 0:
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()
-    text, markup = await tasks_page(session, member, callback_data.page)
+    text, markup = await tasks_page(session, member, settings, callback_data.page)
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=text, markup=markup)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -86,6 +86,21 @@ def check_access(member: Member | None, item: ItemView | None) -> Refusal | None
     return None
 
 
+async def _transition(session: AsyncSession, assignment: Assignment, old: str, new: str) -> bool:
+    """Move the status only if it still is `old`: of two concurrent clicks exactly one wins."""
+    result = await session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.status == old)
+        .values(status=new, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return False
+    assignment.status = new
+    return True
+
+
 async def report(
     session: AsyncSession,
     member: Member | None,
@@ -110,6 +125,8 @@ async def report(
         new_status = Status.ACCEPTED
     if assignment.status == new_status:
         return item, None, None  # double click or a late click on the same button
+    if not await _transition(session, assignment, assignment.status, new_status):
+        return item, None, None  # a concurrent click got there first
     row = StatusReport(
         assignment_id=assignment.id,
         member_id=member.id,
@@ -118,7 +135,6 @@ async def report(
         created_at=utcnow(),
     )
     session.add(row)
-    assignment.status = new_status
     await session.commit()
     item.last_report = row
     return item, row, None
@@ -227,8 +243,9 @@ async def review(
         comment=comment,
         created_at=utcnow(),
     )
+    if not await _transition(session, item.assignment, Status.DONE, new_status):
+        return item, ReviewRefusal.NOT_DONE  # another click or reviewer was faster
     session.add(row)
-    item.assignment.status = new_status
     text = (texts.REVIEW_ACCEPTED_NOTICE if accept else texts.REVIEW_RETURNED_NOTICE).format(
         item=texts.esc(shorten(item.recommendation.text, 300)), comment=texts.esc(comment or "—")
     )
@@ -304,7 +321,17 @@ class ExtensionRefusal(StrEnum):
     NOT_FOUND = "Запрос не найден."
     DECIDED = "По этому запросу уже принято решение."
     NOT_REVIEWER = ReviewRefusal.NOT_REVIEWER.value
-    BAD_DATE = "Новый срок должен быть позже сегодняшнего дня и текущего срока."
+    BAD_DATE = "Новый срок должен быть позже сегодняшнего дня и текущего срока. Введите другую дату."
+    NO_DUE = "У этого пункта нет срока: переносить нечего."
+
+
+def extension_date_problem(current: date | None, new_due: date, today: date) -> ExtensionRefusal | None:
+    """Why `new_due` cannot be asked for (checked as soon as the member types it)."""
+    if current is None:
+        return ExtensionRefusal.NO_DUE
+    if new_due <= today or new_due <= current:
+        return ExtensionRefusal.BAD_DATE
+    return None
 
 
 async def request_extension(
@@ -324,9 +351,10 @@ async def request_extension(
     refusal = check_access(member, item)
     if refusal is not None or item is None or member is None:
         return refusal
+    problem = extension_date_problem(item.assignment.due, new_due, today)
+    if problem is not None:
+        return problem
     current = item.assignment.due
-    if new_due <= today or (current is not None and new_due <= current):
-        return ExtensionRefusal.BAD_DATE
     request = ExtensionRequest(
         assignment_id=assignment_id, member_id=member.id, new_due=new_due, reason=reason[:1000], created_at=utcnow()
     )
@@ -364,10 +392,15 @@ async def decide_extension(
         return ExtensionRefusal.NOT_FOUND
     if not await may_review(session, reviewer_id, item.assignment, admin_ids):
         return ExtensionRefusal.NOT_REVIEWER
-    if request.state != "pending":
+    decided = await session.execute(
+        update(ExtensionRequest)
+        .where(ExtensionRequest.id == request.id, ExtensionRequest.state == "pending")
+        .values(state="approved" if approve else "declined", decided_by=reviewer_id)
+        .execution_options(synchronize_session=False)
+    )
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
         return ExtensionRefusal.DECIDED
-    request.state = "approved" if approve else "declined"
-    request.decided_by = reviewer_id
     if approve:
         item.assignment.due = request.new_due
         item.assignment.escalated_at = None

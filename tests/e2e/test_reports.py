@@ -81,9 +81,13 @@ async def test_acknowledge_then_report_with_comment(app: App, emulator: Telegram
     assert "провести педагогический совет" in card.text
     assert card.button_texts[:4] == ["Не начато", "В работе", "Выполнено", "Есть трудности"]
 
+    assert "Перенести срок" in card.button_texts  # the item has a due date
     _, text = await press(emulator, DIRECTOR, card, "В работе")
     assert text == "Статус: в работе"
     (ask,) = await emulator.wait_for(DIRECTOR)
+    # The card is edited in place: its text shows the status, its four status buttons stay as they were.
+    await emulator.wait_until(lambda: "в работе" in card.text, what="the edited card")
+    assert card.button_texts[:4] == ["Не начато", "В работе", "Выполнено", "Есть трудности"]
     assert "комментарий" in ask.text
     await emulator.send_message(DIRECTOR, "Совет назначен на <15 февраля> & готовим доклад")
     (saved,) = await emulator.wait_for(DIRECTOR)
@@ -104,6 +108,12 @@ async def test_acknowledge_then_report_with_comment(app: App, emulator: Telegram
     await press(emulator, DEPUTY, tasks, "1 · отчёт")
     (deputy_card,) = await emulator.wait_for(DEPUTY)
     assert "Совет назначен на &lt;15 февраля&gt;" in deputy_card.html  # user text is escaped
+
+    # The second item has no due date: nothing to postpone, so no such button.
+    await press(emulator, DEPUTY, tasks, "2 · отчёт")
+    (undated_card,) = await emulator.wait_for(DEPUTY)
+    assert "разместить материалы" in undated_card.text
+    assert "Перенести срок" not in undated_card.button_texts
 
 
 async def test_reporting_for_another_school_is_refused(app: App, emulator: TelegramEmulator) -> None:
@@ -169,6 +179,10 @@ async def test_extension_request_moves_the_due_date_once_approved(app: App, emul
     await emulator.send_message(DIRECTOR, "1 апреля")
     (bad,) = await emulator.wait_for(DIRECTOR)
     assert "15.03.2027" in bad.text
+    # A date before the current due date is refused at once, and the bot still waits for a date.
+    await emulator.send_message(DIRECTOR, "01.02.2027")
+    (earlier,) = await emulator.wait_for(DIRECTOR)
+    assert "позже" in earlier.text
     await emulator.send_message(DIRECTOR, "01.04.2027")
     await emulator.wait_for(DIRECTOR)
     await emulator.send_message(DIRECTOR, "Совет перенесён из-за карантина")
@@ -184,7 +198,7 @@ async def test_extension_request_moves_the_due_date_once_approved(app: App, emul
 
     await press(emulator, OFFICER, request, "Одобрить")
     (approved,) = await emulator.wait_for(DIRECTOR, timeout=10)
-    assert "Новый срок: 1 апреля 2027 г." in approved.text
+    assert "новый срок — 1 апреля 2027 г." in approved.text
     assert str((await assignment_of(app, DIRECTOR)).due) == "2027-04-01"
 
 

@@ -119,7 +119,7 @@ async def on_admin(
             org=texts.esc(org.name),
             role=texts.ROLE_SHORT.get(org.kind, ""),
             until=texts.fmt_date(invite.expires_at.date()),
-            uses=invite.max_uses,
+            uses=texts.INVITE_USES_ONE if invite.max_uses == 1 else f"использований: {invite.max_uses}",
             link=membership.invite_link(me.username or "", invite.code),
         )
         if isinstance(callback.message, Message):

@@ -6,14 +6,19 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from handlers import texts
+from models.entities import Approval, Member
 
 
 async def unknown_command(message: Message) -> None:
     await message.answer(texts.UNKNOWN_COMMAND)
 
 
-async def stray_file(message: Message) -> None:
-    await message.answer(texts.UPLOAD_NOT_ALLOWED)
+async def stray_file(message: Message, member: Member | None) -> None:
+    """A file outside any step: members are shown where evidence goes, others who may send resolutions."""
+    if member is not None and member.approval == Approval.APPROVED:
+        await message.answer(texts.MEMBER_FILE_HINT)
+    else:
+        await message.answer(texts.UPLOAD_NOT_ALLOWED)
 
 
 async def free_text(message: Message) -> None:

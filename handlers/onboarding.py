@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
@@ -265,8 +265,13 @@ def create_router() -> Router:
     return router
 
 
+async def members_only(message: Message) -> None:
+    await message.answer(texts.NOT_MEMBER)
+
+
 def create_guest_router() -> Router:
-    """/start for whoever is not an approved member (registered after the members' /start)."""
+    """/start and the members' commands for whoever is not an approved member (after the members' routers)."""
     router = Router(name="guest")
     router.message.register(start_guest, CommandStart())
+    router.message.register(members_only, Command("tasks", "me", "leave", "progress"))
     return router

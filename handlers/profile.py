@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -19,6 +19,7 @@ from handlers.filters import IsApprovedMember
 from handlers.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
 from models import membership
 from models.entities import Member
+from models.timeutil import local_today
 
 
 class ProfileStates(StatesGroup):
@@ -30,7 +31,7 @@ def card(member: Member, settings: Settings) -> str:
     start, end = member.quiet_start or settings.quiet_hours_start, member.quiet_end or settings.quiet_hours_end
     quiet = "нет" if start == end else f"{start:%H:%M}–{end:%H:%M}"
     pause = texts.ME_ACTIVE
-    if member.paused_until is not None and member.paused_until > date.today():
+    if member.paused_until is not None and member.paused_until > local_today(member.timezone, settings.timezone):
         pause = texts.ME_PAUSED.format(date=texts.fmt_date(member.paused_until))
     return texts.ME_CARD.format(
         name=texts.esc(member.full_name or "—"),
@@ -84,6 +85,11 @@ async def on_profile(
         else:
             start, end = value.split("-")
             member.quiet_start, member.quiet_end = time(int(start)), time(int(end))
+    elif action == ProfileAction.LEAVE_CANCEL:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await edit_if_changed(callback.message, text=texts.LEAVE_KEPT, markup=None)
+        return
     elif action == ProfileAction.LEAVE_CONFIRM:
         await membership.leave(session, member)
         await callback.answer()
@@ -99,7 +105,9 @@ async def on_profile(
         await edit_if_changed(callback.message, text=card(member, settings), markup=profile_keyboard())
 
 
-async def pause_until(message: Message, member: Member, session: AsyncSession, state: FSMContext) -> None:
+async def pause_until(
+    message: Message, member: Member, session: AsyncSession, settings: Settings, state: FSMContext
+) -> None:
     raw = (message.text or "").strip()
     if raw == "0":
         member.paused_until = None
@@ -109,6 +117,9 @@ async def pause_until(message: Message, member: Member, session: AsyncSession, s
             until = datetime.strptime(raw, "%d.%m.%Y").date()
         except ValueError:
             await message.answer(texts.EXTENSION_BAD_DATE)
+            return
+        if until <= local_today(member.timezone, settings.timezone):
+            await message.answer(texts.ME_PAUSE_PAST)
             return
         member.paused_until = until
         reply = texts.ME_PAUSE_SET.format(date=texts.fmt_date(until))

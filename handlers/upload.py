@@ -204,7 +204,7 @@ async def resolutions_command(message: Message, session: AsyncSession) -> None:
 async def on_withdraw(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
     resolution = await session.get(Resolution, callback_data.resolution_id)
     if resolution is None or resolution.state != ResolutionState.PUBLISHED:
-        await callback.answer(texts.PUBLISH_STALE, show_alert=True)
+        await callback.answer(texts.WITHDRAW_STALE, show_alert=True)
         return
     await callback.answer()
     await callback.bot.send_message(  # type: ignore[union-attr]
@@ -228,6 +228,12 @@ async def on_withdraw_confirm(
     delivery.wake()
 
 
+async def on_withdraw_cancel(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=texts.WITHDRAW_KEPT, markup=None)
+
+
 def create_router() -> Router:
     router = Router(name="publishing")
     router.message.filter(IsAdmin())
@@ -246,4 +252,5 @@ def create_router() -> Router:
     router.callback_query.register(on_all_of_role, PubCb.filter(F.action == PubAction.ALL_OF_ROLE))
     router.callback_query.register(on_withdraw, PubCb.filter(F.action == PubAction.WITHDRAW))
     router.callback_query.register(on_withdraw_confirm, PubCb.filter(F.action == PubAction.WITHDRAW_CONFIRM))
+    router.callback_query.register(on_withdraw_cancel, PubCb.filter(F.action == PubAction.WITHDRAW_CANCEL))
     return router

@@ -156,7 +156,8 @@ async def test_rejected_request_tells_the_applicant(app: App, emulator: Telegram
     assert "отклонена" in rejected.text
     await emulator.send_message(DEPUTY, "/tasks")
     (refused,) = await emulator.wait_for(DEPUTY)
-    assert refused.text == "Такой команды нет. Список команд — /help."
+    assert "для участников организаций" in refused.text
+    assert "/start" in refused.text
 
 
 async def test_directory_import_with_bad_rows_reports_line_numbers(app: App, emulator: TelegramEmulator) -> None:
@@ -178,3 +179,34 @@ async def test_directory_import_with_bad_rows_reports_line_numbers(app: App, emu
     (again,) = await emulator.wait_for(ADMIN_ID, timeout=10)
     assert "Добавлено: 0" in again.text
     assert "Изменено: 0" in again.text
+
+
+async def test_vacation_pause_refuses_a_past_date_and_leave_can_be_cancelled(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    await seed(app)
+    await emulator.send_message(OFFICER, "/me")
+    (card,) = await emulator.wait_for(OFFICER)
+    await press(emulator, OFFICER, card, "Пауза напоминаний (отпуск)")
+    await emulator.wait_for(OFFICER)  # the question
+    await emulator.send_message(OFFICER, "01.01.2020")
+    (past,) = await emulator.wait_for(OFFICER)
+    assert "уже прошла" in past.text
+    until = (utcnow() + timedelta(days=30)).date()
+    await emulator.send_message(OFFICER, until.strftime("%d.%m.%Y"))
+    (paused,) = await emulator.wait_for(OFFICER)
+    assert "на паузе" in paused.text
+    async with app.session_factory() as session:
+        officer = await session.scalar(select(Member).where(Member.user_id == OFFICER))
+        assert officer is not None
+        assert officer.paused_until == until
+
+    await emulator.send_message(OFFICER, "/leave")
+    (confirm,) = await emulator.wait_for(OFFICER)
+    await press(emulator, OFFICER, confirm, "Нет, остаться")
+    await emulator.wait_until(lambda: confirm.button_texts == [], what="the confirmation without buttons")
+    assert confirm.text == "Вы остаётесь в организации."
+    async with app.session_factory() as session:
+        officer = await session.scalar(select(Member).where(Member.user_id == OFFICER))
+        assert officer is not None
+        assert officer.approval == Approval.APPROVED

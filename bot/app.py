@@ -141,16 +141,23 @@ class TokenRejectedError(Exception):
     """Telegram answered 401: the token is well-formed but not a bot's."""
 
 
+async def check_token(settings: Settings) -> None:
+    """Ask Telegram who we are before touching the database: a wrong token stops the start at once."""
+    bot = create_bot(settings)
+    try:
+        await bot.get_me()
+    except TelegramUnauthorizedError as exc:
+        raise TokenRejectedError from exc
+    except TelegramNetworkError:  # no network yet: polling keeps retrying with a backoff
+        log.warning("Telegram is unreachable; polling will keep retrying")
+    finally:
+        await bot.session.close()
+
+
 async def run_polling(settings: Settings) -> None:
+    await check_token(settings)
     app = await create_app(settings)
     try:
-        try:
-            await app.bot.get_me()
-        except TelegramUnauthorizedError as exc:
-            await app.bot.session.close()
-            raise TokenRejectedError from exc
-        except TelegramNetworkError:  # no network yet: polling keeps retrying with a backoff
-            log.warning("Telegram is unreachable; polling will keep retrying")
         await app.dispatcher.start_polling(
             app.bot,
             handle_signals=True,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
+from pathlib import Path
 
 from bot.app import App
 from tests.e2e.harness import ADMIN_ID
 from tests.emulator import TelegramEmulator
+from tests.emulator.fixtures import TOKEN, running_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
 
 USER = 5001
 
@@ -71,3 +78,23 @@ async def test_a_document_from_a_non_admin_is_refused_politely(app: App, emulato
     await emulator.send_document(USER, "резолюция.txt", "Резолюция\n\nШколам:\n- сделать".encode())
     (reply,) = await emulator.wait_for(USER)
     assert "только администраторы" in reply.text
+
+
+async def test_a_token_telegram_rejects_ends_the_start_with_one_line(tmp_path: Path) -> None:
+    """A well-formed token that is not a bot's: Telegram answers 401, the bot says so and exits with 2."""
+    async with running_emulator(token=TOKEN) as emulator:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": "654321:NOT-THIS-BOT",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "TELEGRAM_API_BASE": emulator.base_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1
+    assert "BOT_TOKEN" in lines[0]

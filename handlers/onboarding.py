@@ -265,8 +265,9 @@ def create_router() -> Router:
     return router
 
 
-async def members_only(message: Message) -> None:
-    await message.answer(texts.NOT_MEMBER)
+async def members_only(message: Message, settings: Settings) -> None:
+    admin = message.from_user is not None and message.from_user.id in settings.admin_ids
+    await message.answer(texts.ADMIN_NOT_MEMBER if admin else texts.NOT_MEMBER)
 
 
 def create_guest_router() -> Router:

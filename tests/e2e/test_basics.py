@@ -98,3 +98,10 @@ async def test_a_token_telegram_rejects_ends_the_start_with_one_line(tmp_path: P
     assert process.returncode == 2
     assert len(lines) == 1
     assert "BOT_TOKEN" in lines[0]
+
+
+async def test_members_commands_point_an_admin_to_the_admin_ones(app: App, emulator: TelegramEmulator) -> None:
+    await emulator.send_message(ADMIN_ID, "/tasks")
+    (reply,) = await emulator.wait_for(ADMIN_ID)
+    assert "администратор" in reply.text
+    assert "/progress" in reply.text

@@ -30,14 +30,17 @@ def _settings_or_exit() -> Settings:
 
 
 def cmd_run() -> int:
-    from bot.app import TokenRejectedError, run_polling
+    settings = _settings_or_exit()  # before importing aiogram (seconds): a bad setting is reported at once
+    from bot.app import DatabaseUnavailableError, TokenRejectedError, run_polling
 
-    settings = _settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(run_polling(settings))
     except TokenRejectedError:
         print("Ошибка настройки BOT_TOKEN: Telegram не принял токен — проверьте его у @BotFather", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseUnavailableError as exc:
+        print(f"Ошибка настройки DATABASE_URL: база данных недоступна — {exc}", file=sys.stderr)
         return EXIT_CONFIG
     return 0
 
@@ -64,13 +67,11 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
     settings = _settings_or_exit()
 
     async def run() -> str:
+        from bot.app import open_database
         from models import migrate
-        from models.db import create_engine, create_session_factory
+        from models.db import create_session_factory
 
-        db_file = settings.sqlite_path()
-        if db_file is not None:
-            db_file.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url)
+        engine = await open_database(settings)
         try:
             await migrate.upgrade(engine)
             async with create_session_factory(engine)() as session:
@@ -79,8 +80,13 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
         finally:
             await engine.dispose()
 
+    from bot.app import DatabaseUnavailableError
+
     try:
         print(asyncio.run(run()))
+    except DatabaseUnavailableError as exc:
+        print(f"Ошибка настройки DATABASE_URL: база данных недоступна — {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except directory.DirectoryError as exc:
         print(f"Ошибка: {exc.message}", file=sys.stderr)
         return 1

@@ -112,12 +112,29 @@ async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, sch
             log.warning("could not set admin commands for %s", admin_id)
 
 
+class DatabaseUnavailableError(Exception):
+    """The database named by DATABASE_URL cannot be opened: wrong address, password, or a server that is down."""
+
+
+async def open_database(settings: Settings) -> AsyncEngine:
+    """Connect once before migrating, so a wrong DATABASE_URL is one clear line rather than a traceback."""
+    engine = create_engine(settings.database_url)
+    try:
+        db_file = settings.sqlite_path()
+        if db_file is not None:
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+        async with engine.connect():
+            pass
+    except Exception as exc:  # any driver's refusal: asyncpg, sqlite3, OSError from the socket
+        await engine.dispose()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailableError(reason) from exc
+    return engine
+
+
 async def create_app(settings: Settings) -> App:
     """Build the app and bring the database schema up to date."""
-    db_file = settings.sqlite_path()
-    if db_file is not None:
-        db_file.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    engine = await open_database(settings)
     try:
         await migrate.upgrade(engine)
         session_factory = create_session_factory(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from datetime import time
 from pathlib import Path
@@ -10,10 +11,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # Telegram tokens are "<bot id>:<secret>"; the emulator accepts short secrets such as "123456:TEST".
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/adresat.db"
+# The async drivers the bot runs on; a bare scheme gets its driver, as `postgres://…` URLs from hosting panels do.
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+_DRIVER_PACKAGE = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
 
 
 class Settings(BaseSettings):
@@ -54,6 +66,24 @@ class Settings(BaseSettings):
         if not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
             raise ValueError("ожидается токен вида 123456789:AA… (выдаёт @BotFather)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            url = make_url(value.strip())
+        except ArgumentError as exc:
+            raise ValueError("не похоже на адрес базы данных, пример: sqlite+aiosqlite:///./data/adresat.db") from exc
+        driver = _DRIVERS.get(url.drivername)
+        if driver is None:
+            raise ValueError(
+                f"драйвер {url.drivername!r} не поддерживается: используйте sqlite+aiosqlite:///… "
+                "или postgresql+asyncpg://…"
+            )
+        package = _DRIVER_PACKAGE[driver]
+        if importlib.util.find_spec(package) is None:
+            raise ValueError(f"для {driver} нужен пакет {package}: pip install -e '.[postgres]'")
+        return url.set(drivername=driver).render_as_string(hide_password=False)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -11,8 +11,19 @@ from bot.app import App
 from tests.e2e.harness import make_settings, running_app
 from tests.emulator import TelegramEmulator
 from tests.emulator.fixtures import running_emulator
+from tests.pgutil import postgres_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database for one test, on each backend the bot supports."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    async with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -24,6 +35,6 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 
 
 @pytest.fixture
-async def app(emulator: TelegramEmulator, tmp_path: Path) -> AsyncIterator[App]:
-    async with running_app(make_settings(emulator.base_url, tmp_path / "bot.db")) as running:
+async def app(emulator: TelegramEmulator, database_url: str) -> AsyncIterator[App]:
+    async with running_app(make_settings(emulator.base_url, database_url)) as running:
         yield running

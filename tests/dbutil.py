@@ -1,10 +1,9 @@
-"""A fresh, migrated SQLite database for a test."""
+"""A fresh, migrated database for a test: SQLite, or PostgreSQL for the `database_url` fixture's second variant."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -13,8 +12,8 @@ from models.db import create_engine, create_session_factory
 
 
 @asynccontextmanager
-async def migrated_db(folder: Path) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{folder / 'test.db'}")
+async def migrated_db(url: str) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
+    engine = create_engine(url)
     await migrate.upgrade(engine)
     try:
         yield engine, create_session_factory(engine)

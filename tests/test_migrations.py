@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -22,8 +20,8 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names()) - {"alembic_version"}
 
 
-async def test_upgrade_matches_models_and_downgrade_removes_everything(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def test_upgrade_matches_models_and_downgrade_removes_everything(database_url: str) -> None:
+    engine = create_engine(database_url)
     try:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:

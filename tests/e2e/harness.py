@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +17,10 @@ from tests.emulator.fixtures import TOKEN, polling
 ADMIN_ID = 1000
 
 
-def make_settings(base_url: str, db_path: Path, **overrides: Any) -> Settings:
+def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_token": TOKEN,
-        "database_url": f"sqlite+aiosqlite:///{db_path}",
+        "database_url": database_url,
         "admin_ids": frozenset({ADMIN_ID}),
         "telegram_api_base": base_url,
         "delivery_chat_interval_seconds": 0.0,

@@ -100,6 +100,28 @@ async def test_a_token_telegram_rejects_ends_the_start_with_one_line(tmp_path: P
     assert "BOT_TOKEN" in lines[0]
 
 
+async def test_a_database_that_cannot_be_reached_ends_the_start_with_one_line(tmp_path: Path) -> None:
+    """Nothing listens on port 1: the bot names DATABASE_URL and the driver's reason, and exits with 2."""
+    async with running_emulator(token=TOKEN) as emulator:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/adresat",
+            "TELEGRAM_API_BASE": emulator.base_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1
+    assert "DATABASE_URL" in lines[0]
+    assert "недоступна" in lines[0]
+    assert "secret" not in lines[0]
+
+
 async def test_members_commands_point_an_admin_to_the_admin_ones(app: App, emulator: TelegramEmulator) -> None:
     await emulator.send_message(ADMIN_ID, "/tasks")
     (reply,) = await emulator.wait_for(ADMIN_ID)

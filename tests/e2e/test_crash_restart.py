@@ -34,25 +34,25 @@ RESOLUTION = """Резолюция областного совещания ру�
 """
 
 
-def _start_bot(emulator: TelegramEmulator, db: Path) -> subprocess.Popen[bytes]:
+def _start_bot(emulator: TelegramEmulator, db: str, folder: Path) -> subprocess.Popen[bytes]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", ""),
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "DATABASE_URL": db,
         "TELEGRAM_API_BASE": emulator.base_url,
         "ADMIN_IDS": str(ADMIN_ID),
         "DELIVERY_RATE_PER_SECOND": str(RATE),
         "DELIVERY_CHAT_INTERVAL_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=db.parent, env=env)
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env)
 
 
-async def _queue_broadcast(db: Path) -> list[int]:
+async def _queue_broadcast(db: str) -> list[int]:
     """A published resolution whose notifications sit in the outbox; returns the recipients' chat ids."""
-    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+    engine = create_engine(db)
     await migrate.upgrade(engine)
     try:
         async with create_session_factory(engine)() as session:
@@ -68,8 +68,8 @@ async def _queue_broadcast(db: Path) -> list[int]:
         await engine.dispose()
 
 
-async def _states(db: Path) -> Counter[str]:
-    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+async def _states(db: str) -> Counter[str]:
+    engine = create_engine(db)
     try:
         async with create_session_factory(engine)() as session:
             rows = (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
@@ -99,12 +99,12 @@ async def _wait(predicate: object, seconds: float) -> None:
 
 
 async def test_sigkill_mid_broadcast_then_restart_delivers_each_message_once(
-    emulator: TelegramEmulator, tmp_path: Path
+    emulator: TelegramEmulator, database_url: str, tmp_path: Path
 ) -> None:
-    db = tmp_path / "bot.db"
+    db = database_url
     chats = await _queue_broadcast(db)
 
-    first = _start_bot(emulator, db)
+    first = _start_bot(emulator, db, tmp_path)
     try:
 
         async def some_sent() -> bool:
@@ -118,7 +118,7 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_message_once(
     before_restart = sum(len(emulator.messages(c)) for c in chats)
     assert 0 < before_restart < SCHOOLS, "the kill must land in the middle of the broadcast"
 
-    second = _start_bot(emulator, db)
+    second = _start_bot(emulator, db, tmp_path)
     try:
 
         async def drained() -> bool:

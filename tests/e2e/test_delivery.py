@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -45,8 +44,8 @@ async def states(worker: DeliveryWorker) -> dict[int, tuple[str, int]]:
     return {chat: (state, attempts) for chat, state, attempts in rows}
 
 
-async def test_server_errors_are_retried_then_delivered_once(emulator: TelegramEmulator, tmp_path: Path) -> None:
-    settings = make_settings(emulator.base_url, tmp_path / "d.db", delivery_max_attempts=5)
+async def test_server_errors_are_retried_then_delivered_once(emulator: TelegramEmulator, database_url: str) -> None:
+    settings = make_settings(emulator.base_url, database_url, delivery_max_attempts=5)
     async with worker_for(emulator, settings) as worker:
         await queue(worker, 11)
         emulator.fail_next("sendMessage", times=2, status=502)
@@ -63,8 +62,8 @@ async def test_server_errors_are_retried_then_delivered_once(emulator: TelegramE
     assert len(emulator.messages(12)) == 1
 
 
-async def test_gives_up_after_max_attempts_and_says_why(emulator: TelegramEmulator, tmp_path: Path) -> None:
-    settings = make_settings(emulator.base_url, tmp_path / "d.db", delivery_max_attempts=3)
+async def test_gives_up_after_max_attempts_and_says_why(emulator: TelegramEmulator, database_url: str) -> None:
+    settings = make_settings(emulator.base_url, database_url, delivery_max_attempts=3)
     async with worker_for(emulator, settings) as worker:
         await queue(worker, 21, 22)
         emulator.fail_next("sendMessage", times=100, status=500)
@@ -78,8 +77,8 @@ async def test_gives_up_after_max_attempts_and_says_why(emulator: TelegramEmulat
     assert emulator.messages(21) == []
 
 
-async def test_a_bad_request_is_not_retried(emulator: TelegramEmulator, tmp_path: Path) -> None:
-    settings = make_settings(emulator.base_url, tmp_path / "d.db")
+async def test_a_bad_request_is_not_retried(emulator: TelegramEmulator, database_url: str) -> None:
+    settings = make_settings(emulator.base_url, database_url)
     async with worker_for(emulator, settings) as worker:
         async with worker.session_factory() as session:
             await outbox.enqueue(session, [{"key": "bad", "chat_id": 31, "payload": outbox.payload("<b>не закрыт")}])
@@ -90,8 +89,8 @@ async def test_a_bad_request_is_not_retried(emulator: TelegramEmulator, tmp_path
     assert result[31] == (DeliveryState.FAILED, 1)
 
 
-async def test_admin_messages_go_ahead_of_bulk(emulator: TelegramEmulator, tmp_path: Path) -> None:
-    settings = make_settings(emulator.base_url, tmp_path / "d.db", delivery_rate_per_second=1000)
+async def test_admin_messages_go_ahead_of_bulk(emulator: TelegramEmulator, database_url: str) -> None:
+    settings = make_settings(emulator.base_url, database_url, delivery_rate_per_second=1000)
     async with worker_for(emulator, settings) as worker:
         async with worker.session_factory() as session:
             rows = [{"key": f"b:{c}", "chat_id": c, "payload": outbox.payload("рассылка")} for c in range(100, 130)]

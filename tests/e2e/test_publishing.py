@@ -122,10 +122,10 @@ async def test_blocked_member_is_counted_and_marked_inactive(app: App, emulator:
         assert director.active is False
 
 
-async def test_429_pauses_and_retries_without_losing_or_doubling(emulator: TelegramEmulator, tmp_path: Path) -> None:
+async def test_429_pauses_and_retries_without_losing_or_doubling(emulator: TelegramEmulator, database_url: str) -> None:
     from tests.e2e.harness import make_settings, running_app
 
-    settings = make_settings(emulator.base_url, tmp_path / "bot.db", delivery_rate_per_second=1000)
+    settings = make_settings(emulator.base_url, database_url, delivery_rate_per_second=1000)
     async with running_app(settings) as app:
         people = await seed_directory(app)
         preview = await upload(emulator, AUGUST_2019)

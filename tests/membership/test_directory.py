@@ -32,8 +32,8 @@ Factory = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Factory]:
-    async with migrated_db(tmp_path) as (_engine, factory):
+async def db(database_url: str) -> AsyncIterator[Factory]:
+    async with migrated_db(database_url) as (_engine, factory):
         yield factory
 
 

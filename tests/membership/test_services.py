@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -69,8 +68,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    async with migrated_db(tmp_path) as (_engine, factory):
+async def env(database_url: str) -> AsyncIterator[Env]:
+    async with migrated_db(database_url) as (_engine, factory):
         async with factory() as session:
             report = await import_rows(session, read_bytes(DIRECTORY.encode()))
             assert report.rejected == []

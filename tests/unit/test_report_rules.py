@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,8 +42,8 @@ async def _world(session: AsyncSession) -> tuple[Member, Member, Assignment, Res
 
 
 @pytest.mark.parametrize(("review", "expected"), [(True, Status.DONE), (False, Status.ACCEPTED)])
-async def test_done_closes_at_once_only_without_review(tmp_path: Path, review: bool, expected: Status) -> None:
-    async with migrated_db(tmp_path) as (_engine, sessions), sessions() as session:
+async def test_done_closes_at_once_only_without_review(database_url: str, review: bool, expected: Status) -> None:
+    async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
         director, _stranger, assignment, _res = await _world(session)
         _item, row, refusal = await reports.report(
             session, director, assignment.id, Status.DONE, review_required=review
@@ -60,8 +58,8 @@ async def test_done_closes_at_once_only_without_review(tmp_path: Path, review: b
         assert again is None
 
 
-async def test_refusals_change_nothing(tmp_path: Path) -> None:
-    async with migrated_db(tmp_path) as (_engine, sessions), sessions() as session:
+async def test_refusals_change_nothing(database_url: str) -> None:
+    async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
         director, stranger, assignment, resolution = await _world(session)
         _i, row, refusal = await reports.report(session, stranger, assignment.id, Status.DONE, review_required=True)
         assert (row, refusal) == (None, reports.Refusal.FOREIGN)

@@ -33,6 +33,8 @@ def _run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str
         ({"BOT_TOKEN": "123:ABC", "ADMIN_IDS": "one,two"}, "ADMIN_IDS"),
         ({"BOT_TOKEN": "123:ABC", "TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
         ({"BOT_TOKEN": "123:ABC", "MAX_UPLOAD_MB": "-1"}, "MAX_UPLOAD_MB"),
+        ({"BOT_TOKEN": "123:ABC", "DATABASE_URL": "mysql://bot@localhost/adresat"}, "DATABASE_URL"),
+        ({"BOT_TOKEN": "123:ABC", "DATABASE_URL": "адресат.db"}, "DATABASE_URL"),
     ],
 )
 def test_invalid_setting_exits_2_with_one_line(env: dict[str, str], name: str, tmp_path: Path) -> None:
@@ -50,3 +52,18 @@ def test_admin_ids_accept_commas_and_spaces() -> None:
     settings = Settings(bot_token="123:ABC", admin_ids="1, 2;3", _env_file=None)
     assert settings.admin_ids == frozenset({1, 2, 3})
     assert settings.sqlite_path() is not None
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://bot:p%40ss@db:5432/adresat", "postgresql+asyncpg://bot:p%40ss@db:5432/adresat"),
+        ("postgresql://bot@db/adresat", "postgresql+asyncpg://bot@db/adresat"),
+        ("sqlite:///./data/x.db", "sqlite+aiosqlite:///./data/x.db"),
+    ],
+)
+def test_a_bare_database_scheme_gets_its_async_driver(given: str, used: str) -> None:
+    """Hosting panels hand out `postgres://…`; the bot needs the async driver named, and keeps the password intact."""
+    from bot.settings import Settings
+
+    assert Settings(bot_token="123:ABC", database_url=given, _env_file=None).database_url == used

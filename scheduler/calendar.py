@@ -1,9 +1,8 @@
 """Russian working days for reminders and digests.
 
-Non-working days: Saturdays, Sundays, the official holidays and transferred days off of the `holidays`
-package (country RU), and `settings.extra_days_off`. Known gap: the package does not list the rare
-*working* Saturdays of a transfer (e.g. 1 November 2025), so those count as days off here; a reminder
-then waits until Monday, which is harmless.
+Non-working days: Saturdays and Sundays, the official holidays and transferred days off of the
+`holidays` package (country RU), and `settings.extra_days_off`. A weekend day that a transfer makes a
+working day (Saturday 1 November 2025, say) is a working day: the package lists those too.
 """
 
 from __future__ import annotations
@@ -27,13 +26,14 @@ class DayOff(StrEnum):
 
 
 @cache
-def _russian_days_off(year: int) -> dict[date, DayOff]:
-    """Official holidays and transferred days off of one year (cached: the package builds them slowly)."""
+def _russian_year(year: int) -> tuple[dict[date, DayOff], frozenset[date]]:
+    """One year's official days off and its working weekend days (cached: the package builds them slowly)."""
     found = holidays.country_holidays("RU", years=year)
-    return {
+    days_off = {
         day: DayOff.TRANSFER if str(name).startswith("Day off") else DayOff.HOLIDAY
         for day, name in sorted(found.items())
     }
+    return days_off, frozenset(found.weekend_workdays)
 
 
 def parse_days(values: Iterable[str | date]) -> frozenset[date]:
@@ -60,10 +60,11 @@ class WorkCalendar:
         """Why `day` is not a working day, or None when it is one."""
         if day in self.extra:
             return DayOff.TRANSFER
-        official = _russian_days_off(day.year).get(day)
+        days_off, weekend_workdays = _russian_year(day.year)
+        official = days_off.get(day)
         if official is not None:
             return official
-        if day.weekday() >= 5:
+        if day.weekday() >= 5 and day not in weekend_workdays:
             return DayOff.WEEKEND
         return None
 

@@ -20,6 +20,10 @@ from scheduler.calendar import DayOff, WorkCalendar, describe_due
         (date(2026, 5, 17), DayOff.WEEKEND),
         (date(2026, 5, 12), None),
         (date(2026, 1, 12), None),
+        (date(2025, 11, 1), None),  # a working Saturday: its day off moved to Monday 3 November
+        (date(2025, 11, 3), DayOff.TRANSFER),
+        (date(2024, 12, 28), None),  # a working Saturday before the New Year break
+        (date(2024, 1, 6), DayOff.HOLIDAY),  # a Saturday inside the New Year holidays stays a day off
     ],
 )
 def test_days_off(day: date, reason: DayOff | None) -> None:

@@ -114,6 +114,9 @@ class _Recipient:
     quiet_end: time
     paused_until: date | None = None
 
+    def paused(self, now: datetime) -> bool:
+        return rules.is_paused(self.paused_until, self.zone, now)
+
     def not_before(self, ctx: _Context, now: datetime) -> datetime:
         return rules.deliver_at(
             now, zone=self.zone, quiet_start=self.quiet_start, quiet_end=self.quiet_end, calendar=ctx.cfg.calendar
@@ -352,15 +355,19 @@ def _escalation_row(recipient: _Recipient, items: list[_Item], ctx: _Context, no
     }
 
 
-async def _reviewers(session: AsyncSession, items: list[_Item], ctx: _Context) -> dict[int, list[_Recipient]]:
-    """Who gets the escalation of each item: the school's municipal officers, else the admins."""
+async def _reviewers(
+    session: AsyncSession, items: list[_Item], ctx: _Context, now: datetime
+) -> dict[int, list[_Recipient]]:
+    """Who gets the escalation of each item: the school's municipal officers who are not on a pause,
+    else the admins. An escalation goes out once, so it must reach someone who is at work."""
     municipalities = {i.municipality_id for i in items if i.org_kind == OrgKind.SCHOOL and i.municipality_id}
     officers = await _members_of(session, [m for m in municipalities if m is not None])
     admins = [_admin(chat, ctx) for chat in sorted(ctx.admin_ids)]
     found: dict[int, list[_Recipient]] = {}
     for item in items:
         rows = officers.get(item.municipality_id or -1, []) if item.org_kind == OrgKind.SCHOOL else []
-        found[item.id] = [_recipient(r, ctx) for r in rows] or admins
+        at_work = [r for r in (_recipient(row, ctx) for row in rows) if not r.paused(now)]
+        found[item.id] = at_work or admins
     return found
 
 
@@ -418,12 +425,12 @@ async def _tick_batch(session: AsyncSession, ctx: _Context, now: datetime, batch
 
     queue: list[dict[str, Any]] = []
     for recipient, member_items in per_member.values():
-        if rules.is_paused(recipient.paused_until, recipient.zone, now):
+        if recipient.paused(now):
             continue
         queue.append(_reminder_row(recipient, member_items, ctx, now))
         result.reminded += len(member_items)
     if to_escalate:
-        reviewers = await _reviewers(session, to_escalate, ctx)
+        reviewers = await _reviewers(session, to_escalate, ctx, now)
         per_chat: dict[int, tuple[_Recipient, list[_Item]]] = {}
         for item in to_escalate:
             for recipient in reviewers[item.id]:

@@ -223,6 +223,31 @@ async def test_full_timeline_with_escalation_once_and_silence_after_acceptance(
     assert await next_times(world, world.assignments) == [None] * 3
 
 
+async def test_escalation_skips_an_officer_on_vacation_and_reaches_the_admins(
+    db: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    world = await build(db, settings, THREE_DATED)
+    async with world.factory() as session:
+        await session.execute(update(Member).where(Member.id == world.officer).values(paused_until=date(2026, 6, 15)))
+        # Only the school's items stay open: the partner's would reach the admins anyway.
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.id.in_(world.partner_assignments))
+            .values(status=Status.ACCEPTED, next_reminder_at=None)
+        )
+        await session.commit()
+    now = msk(2026, 5, 6, 10, 0, 30)
+    while now <= msk(2026, 5, 28):
+        await run(world, now)
+        planned = [t for t in await next_times(world, world.assignments) if t]
+        now = min(planned) + timedelta(seconds=30)
+    chats = Counter(d.chat_id for d in await deliveries(world))
+    assert chats[201] == 0  # the officer is away until 15 June
+    assert chats[900] == chats[901] == 1
+    (escalation,) = [d for d in await deliveries(world) if d.chat_id == 900]
+    assert "Средняя школа № 1" in escalation.payload["text"]
+
+
 async def test_done_waiting_for_review_is_not_reminded(
     db: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:

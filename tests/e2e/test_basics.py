@@ -80,42 +80,35 @@ async def test_a_document_from_a_non_admin_is_refused_politely(app: App, emulato
     assert "только администраторы" in reply.text
 
 
-async def test_a_token_telegram_rejects_ends_the_start_with_one_line(tmp_path: Path) -> None:
-    """A well-formed token that is not a bot's: Telegram answers 401, the bot says so and exits with 2."""
+async def _failed_start(tmp_path: Path, token: str, database_url: str) -> tuple[int | None, list[str]]:
+    """Start `python -m bot` against a live emulator; its exit status and the lines it wrote to stderr."""
     async with running_emulator(token=TOKEN) as emulator:
         env = {
             "PATH": os.environ.get("PATH", ""),
             "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": "654321:NOT-THIS-BOT",
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "BOT_TOKEN": token,
+            "DATABASE_URL": database_url,
             "TELEGRAM_API_BASE": emulator.base_url,
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
         )
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    lines = stderr.decode().strip().splitlines()
-    assert process.returncode == 2
+    return process.returncode, stderr.decode().strip().splitlines()
+
+
+async def test_a_token_telegram_rejects_ends_the_start_with_one_line(tmp_path: Path) -> None:
+    """A well-formed token that is not a bot's: Telegram answers 401, the bot says so and exits with 2."""
+    code, lines = await _failed_start(tmp_path, "654321:NOT-THIS-BOT", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    assert code == 2
     assert len(lines) == 1
     assert "BOT_TOKEN" in lines[0]
 
 
 async def test_a_database_that_cannot_be_reached_ends_the_start_with_one_line(tmp_path: Path) -> None:
     """Nothing listens on port 1: the bot names DATABASE_URL and the driver's reason, and exits with 2."""
-    async with running_emulator(token=TOKEN) as emulator:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/adresat",
-            "TELEGRAM_API_BASE": emulator.base_url,
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-        )
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    lines = stderr.decode().strip().splitlines()
-    assert process.returncode == 2
+    code, lines = await _failed_start(tmp_path, TOKEN, "postgresql://bot:secret@127.0.0.1:1/adresat")
+    assert code == 2
     assert len(lines) == 1
     assert "DATABASE_URL" in lines[0]
     assert "недоступна" in lines[0]

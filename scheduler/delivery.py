@@ -31,7 +31,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
@@ -211,7 +211,12 @@ class DeliveryWorker:
         candidates = (
             await session.scalars(
                 select(Delivery)
-                .where(Delivery.state == DeliveryState.PENDING)
+                .where(
+                    Delivery.state == DeliveryState.PENDING,
+                    # In SQL, not after the fetch: a morning's worth of reminders waiting for quiet hours
+                    # to end must not fill the window and hold back a broadcast that may go now.
+                    or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                )
                 .order_by(Delivery.priority, Delivery.id)
                 .limit(wanted * 4 + 20)
             )
@@ -219,8 +224,6 @@ class DeliveryWorker:
         chosen: list[Delivery] = []
         chats: set[int] = set()
         for row in candidates:
-            if row.not_before is not None and row.not_before > now:
-                continue
             if row.chat_id in chats or self._chat_ready_at.get(row.chat_id, 0.0) > now_mono:
                 continue  # one message per chat per interval; later rows of this chat wait
             chosen.append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from bot.settings import Settings
 from models import migrate, outbox
 from models.db import create_engine, create_session_factory
 from models.entities import Delivery, DeliveryState
+from models.timeutil import utcnow
 from scheduler.delivery import DeliveryWorker
 from tests.e2e.harness import make_settings
 from tests.emulator import TelegramEmulator
@@ -102,3 +104,28 @@ async def test_admin_messages_go_ahead_of_bulk(emulator: TelegramEmulator, datab
         worker.max_batch = 5
         await worker.run_once()
     assert [m.text for m in emulator.messages(1)] == ["ответ"]  # queued last, sent in the first round
+
+
+async def test_rows_waiting_for_quiet_hours_do_not_hold_back_ready_ones(
+    emulator: TelegramEmulator, database_url: str
+) -> None:
+    """Evening: the next morning's reminders wait in the outbox. A resolution published now goes out now."""
+    settings = make_settings(emulator.base_url, database_url, delivery_rate_per_second=1000)
+    async with worker_for(emulator, settings) as worker:
+        morning = utcnow() + timedelta(hours=10)
+        async with worker.session_factory() as session:
+            waiting = [
+                {"key": f"r:{c}", "chat_id": c, "payload": outbox.payload("напоминание"), "not_before": morning}
+                for c in range(1000, 1500)
+            ]
+            await outbox.enqueue(session, waiting)
+            await session.commit()
+        await queue(worker, 41, 42)
+        async with asyncio.timeout(10):
+            while not (emulator.messages(41) and emulator.messages(42)):
+                await worker.run_once()
+                await asyncio.sleep(0.01)
+        result = await states(worker)
+    assert result[41] == result[42] == (DeliveryState.SENT, 1)
+    assert {result[c][0] for c in range(1000, 1500)} == {DeliveryState.PENDING}
+    assert emulator.messages(1000) == []

@@ -106,9 +106,11 @@ class JoinCb(CallbackData, prefix="join1"):
 
 
 class DecisionCb(CallbackData, prefix="dec1"):
-    """Approve or reject a join request (the server re-checks who may)."""
+    """Approve or reject a join request (the server re-checks who may, and that the request is still
+    for the organisation the approver was shown)."""
 
     member_id: int
+    organisation_id: int
     approve: bool
 
 

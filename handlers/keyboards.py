@@ -255,10 +255,11 @@ def org_page_keyboard(
     return builder.as_markup()
 
 
-def decision_keyboard(member_id: int) -> InlineKeyboardMarkup:
+def decision_keyboard(member_id: int, organisation_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="Одобрить", callback_data=DecisionCb(member_id=member_id, approve=True))
-    builder.button(text="Отклонить", callback_data=DecisionCb(member_id=member_id, approve=False))
+    for text, approve in (("Одобрить", True), ("Отклонить", False)):
+        data = DecisionCb(member_id=member_id, organisation_id=organisation_id, approve=approve)
+        builder.button(text=text, callback_data=data)
     builder.adjust(2)
     return builder.as_markup()
 

@@ -217,8 +217,8 @@ async def _request(
     approvers = await membership.approvers_for(session, org, settings.admin_ids)
     who = f"{texts.esc(member.full_name or 'без имени')}" + (f" (@{texts.esc(user.username)})" if user.username else "")
     text = texts.JOIN_REQUEST.format(who=who, org=texts.esc(org.name), role=texts.ROLE_SHORT.get(org.kind, ""))
-    markup = decision_keyboard(member.id).model_dump(exclude_none=True, mode="json")
-    key = f"jr:{member.id}:{member.created_at.isoformat()}"
+    markup = decision_keyboard(member.id, org.id).model_dump(exclude_none=True, mode="json")
+    key = f"jr:{member.id}:{org.id}:{member.created_at.isoformat()}"
     await outbox.enqueue(session, outbox.notices(key, approvers, text, markup))
     await session.commit()
     delivery.wake()
@@ -239,6 +239,7 @@ async def on_decision(
         approver_user_id=callback.from_user.id,
         approve=callback_data.approve,
         admin_ids=settings.admin_ids,
+        organisation_id=callback_data.organisation_id,
     )
     if not result.changed or result.member is None or result.applicant_message is None:
         await callback.answer(_plain(result.message), show_alert=True)

@@ -67,7 +67,7 @@ async def test_admin_commands_do_not_exist_for_others(app: App, emulator: Telegr
 async def test_a_forged_callback_gets_an_alert_and_changes_nothing(app: App, emulator: TelegramEmulator) -> None:
     await emulator.send_message(USER, "/start")
     (reply,) = await emulator.wait_for(USER)
-    for data in ("rep1:99999:dn", "pub1:pub:1:0:skip", "garbage", "dec1:1:1", "adm1:rm::7:0"):
+    for data in ("rep1:99999:dn", "pub1:pub:1:0:skip", "garbage", "dec1:1:1:1", "adm1:rm::7:0"):
         query = await emulator.click(USER, reply.message_id, data)
         answer = await emulator.wait_callback_answer(query)
         assert answer.show_alert

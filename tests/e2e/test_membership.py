@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.app import App
-from models.entities import Approval, Invite, Member
+from models.entities import Approval, Invite, Member, Organisation
 from models.timeutil import utcnow
 from tests.e2e.harness import ADMIN_ID, add_member, add_org
 from tests.emulator import SentMessage, TelegramEmulator
@@ -145,6 +145,26 @@ async def test_request_is_approved_by_the_officer_of_that_municipality(app: App,
         member = await session.scalar(select(Member).where(Member.user_id == DEPUTY))
         assert member is not None
         assert member.approval == Approval.APPROVED
+
+
+async def test_approving_a_request_the_applicant_has_since_changed_changes_nothing(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    """The officer was shown school 7; the applicant has switched the request to school 1 since."""
+    await seed(app)
+    await request_school_seven(emulator, DEPUTY)
+    (request,) = await emulator.wait_for(OFFICER, timeout=10)
+    async with app.session_factory() as session:
+        school_one = await session.scalar(select(Organisation).where(Organisation.name.like("%школа № 1%")))
+        assert school_one is not None
+        await session.execute(update(Member).where(Member.user_id == DEPUTY).values(organisation_id=school_one.id))
+        await session.commit()
+    answer = await emulator.wait_callback_answer(await emulator.click_button(OFFICER, request, "Одобрить"))
+    assert answer.show_alert
+    async with app.session_factory() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == DEPUTY))
+        assert member is not None
+        assert member.approval == Approval.PENDING
 
 
 async def test_rejected_request_tells_the_applicant(app: App, emulator: TelegramEmulator) -> None:

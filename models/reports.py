@@ -125,6 +125,9 @@ async def report(
         new_status = Status.ACCEPTED
     if assignment.status == new_status:
         return item, None, None  # double click or a late click on the same button
+    if new_status == Status.ACKNOWLEDGED and assignment.status != Status.NEW:
+        # A colleague's copy still shows «Ознакомлен»: their report must not be undone by it.
+        return item, None, None
     if not await _transition(session, assignment, assignment.status, new_status):
         return item, None, None  # a concurrent click got there first
     row = StatusReport(

@@ -75,3 +75,16 @@ async def test_refusals_change_nothing(database_url: str) -> None:
         assert refusal == reports.Refusal.NOT_FOUND
         await session.refresh(assignment)
         assert assignment.status == Status.IN_PROGRESS
+
+
+async def test_a_late_acknowledgement_does_not_undo_a_colleagues_report(database_url: str) -> None:
+    """Each member has their own copy of the card: the deputy's stale «Ознакомлен» comes after the director's report."""
+    async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
+        director, _stranger, assignment, _res = await _world(session)
+        await reports.report(session, director, assignment.id, Status.IN_PROGRESS, review_required=True)
+        _item, row, refusal = await reports.report(
+            session, director, assignment.id, Status.ACKNOWLEDGED, review_required=True
+        )
+        assert (row, refusal) == (None, None)
+        await session.refresh(assignment)
+        assert assignment.status == Status.IN_PROGRESS

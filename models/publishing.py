@@ -271,7 +271,9 @@ async def _queue_for_members(
         for part_no, (text, markup) in enumerate(compose(resolution, items)):
             rows.append(
                 {
-                    "key": f"pub:{resolution.id}:{member.id}:{part_no}",
+                    # The organisation is part of the key: a member who moves school (or is removed and
+                    # invited again) gets that school's items, not a silent duplicate-key skip.
+                    "key": f"pub:{resolution.id}:{member.id}:{member.organisation_id}:{part_no}",
                     "chat_id": member.user_id,
                     "member_id": member.id,
                     "batch": batch,
@@ -344,9 +346,11 @@ async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime |
         raise PublishError("Резолюция не опубликована или уже отозвана.")
     resolution.state = ResolutionState.WITHDRAWN
     resolution.withdrawn_at = now or utcnow()
+    # By key, not by batch: the copies sent later to members who joined after publication count too.
+    ours = Delivery.key.startswith(f"pub:{resolution_id}:", autoescape=True)
     await session.execute(
         update(Delivery)
-        .where(Delivery.batch == batch_name(resolution_id), Delivery.state == DeliveryState.PENDING)
+        .where(ours, Delivery.state == DeliveryState.PENDING)
         .values(state=DeliveryState.CANCELLED, last_error="резолюция отозвана")
     )
     rec_ids = (
@@ -359,9 +363,7 @@ async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime |
     )
     told = (
         await session.execute(
-            select(Delivery.member_id, Delivery.chat_id)
-            .where(Delivery.batch == batch_name(resolution_id), Delivery.state == DeliveryState.SENT)
-            .distinct()
+            select(Delivery.member_id, Delivery.chat_id).where(ours, Delivery.state == DeliveryState.SENT).distinct()
         )
     ).all()
     text = texts.WITHDRAWN_NOTICE.format(title=texts.esc(resolution.title))

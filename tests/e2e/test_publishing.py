@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from models import publishing
 from models.entities import Member
 from tests.conftest import FIXTURES
 from tests.e2e.harness import ADMIN_ID, add_member, add_org
@@ -174,6 +175,40 @@ async def test_withdrawal_tells_recipients_once_and_keeps_history(app: App, emul
     answer = await emulator.wait_callback_answer(query)
     assert answer.show_alert
     assert "отозвана" in (answer.text or "")
+
+
+async def test_a_director_who_moves_school_gets_its_items_and_hears_of_the_withdrawal(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    """Catch-up copies are keyed by organisation, and a withdrawal reaches them like the broadcast."""
+    from models.entities import Organisation
+
+    people = await seed_directory(app)
+    await publish(emulator, await upload(emulator, SEED / "002_e77e360ac022ffa0.txt"))
+    await wait_final_summary(emulator)
+    await emulator.wait_until(lambda: bool(emulator.messages(people.director)), what="the first school's items")
+    async with app.session_factory() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == people.director))
+        school2 = await session.scalar(select(Organisation).where(Organisation.name == "МБОУ «СШ № 2» г. Смоленска"))
+        assert member is not None
+        assert school2 is not None
+        member.organisation_id = school2.id  # moved to another school, approved there
+        await session.commit()
+        assert await publishing.catch_up_member(session, member) == 1
+    app.delivery.wake()
+    await emulator.wait_until(lambda: len(emulator.messages(people.director)) == 2, what="the second school's copy")
+
+    emulator.skip_pending(ADMIN_ID)
+    await emulator.send_message(ADMIN_ID, "/resolutions")
+    listing = (await emulator.wait_for(ADMIN_ID, count=2))[-1]
+    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, listing, "Отозвать"))
+    (confirm,) = await emulator.wait_for(ADMIN_ID)
+    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, confirm, "Да, отозвать"))
+    await emulator.wait_until(
+        lambda: any("отозвана" in m.text for m in emulator.messages(people.director)), what="the withdrawal notice"
+    )
+    await asyncio.sleep(0.3)
+    assert len([m for m in emulator.messages(people.director) if "отозвана" in m.text]) == 1
 
 
 @pytest.mark.parametrize("name", ["picture.png", "resolution.doc"])

@@ -111,6 +111,7 @@ async def on_join(
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     if step == JoinStep.ORG:
+        await state.clear()  # the school search ends with the choice: later free text is not a search
         await _request(callback, callback_data, session, settings, delivery)
         return
     await callback.answer()

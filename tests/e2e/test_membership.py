@@ -113,6 +113,10 @@ async def request_school_seven(emulator: TelegramEmulator, user: int) -> None:
     assert found.button_texts == ["МБОУ «Средняя школа № 7» г. Смоленска"]
     await press(emulator, user, found, "МБОУ «Средняя школа № 7» г. Смоленска")
     await emulator.wait_until(lambda: "отправлена" in found.text, what="the request confirmation")
+    # The search ended with the choice: later text is not taken for another search.
+    await emulator.send_message(user, "спасибо")
+    (after,) = await emulator.wait_for(user)
+    assert "не нашлось" not in after.text
 
 
 async def test_request_is_approved_by_the_officer_of_that_municipality(app: App, emulator: TelegramEmulator) -> None:

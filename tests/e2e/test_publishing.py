@@ -150,17 +150,22 @@ async def test_same_document_twice_asks_before_publishing_again(app: App, emulat
     assert "Опубликовать" not in again.button_texts
 
 
-async def test_withdrawal_tells_recipients_once_and_keeps_history(app: App, emulator: TelegramEmulator) -> None:
-    people = await seed_directory(app)
-    preview = await upload(emulator, SEED / "003_58c73768d9661cc6.txt")
-    await publish(emulator, preview)
-    await wait_final_summary(emulator)
+async def withdraw_latest(emulator: TelegramEmulator) -> None:
+    """The admin withdraws the newest resolution from /resolutions, confirming when asked."""
     emulator.skip_pending(ADMIN_ID)
     await emulator.send_message(ADMIN_ID, "/resolutions")
     listing = (await emulator.wait_for(ADMIN_ID, count=2))[-1]
     await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, listing, "Отозвать"))
     (confirm,) = await emulator.wait_for(ADMIN_ID)
     await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, confirm, "Да, отозвать"))
+
+
+async def test_withdrawal_tells_recipients_once_and_keeps_history(app: App, emulator: TelegramEmulator) -> None:
+    people = await seed_directory(app)
+    preview = await upload(emulator, SEED / "003_58c73768d9661cc6.txt")
+    await publish(emulator, preview)
+    await wait_final_summary(emulator)
+    await withdraw_latest(emulator)
 
     def told() -> bool:
         return any("отозвана" in m.text for m in emulator.messages(people.director))
@@ -198,12 +203,7 @@ async def test_a_director_who_moves_school_gets_its_items_and_hears_of_the_withd
     app.delivery.wake()
     await emulator.wait_until(lambda: len(emulator.messages(people.director)) == 2, what="the second school's copy")
 
-    emulator.skip_pending(ADMIN_ID)
-    await emulator.send_message(ADMIN_ID, "/resolutions")
-    listing = (await emulator.wait_for(ADMIN_ID, count=2))[-1]
-    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, listing, "Отозвать"))
-    (confirm,) = await emulator.wait_for(ADMIN_ID)
-    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, confirm, "Да, отозвать"))
+    await withdraw_latest(emulator)
     await emulator.wait_until(
         lambda: any("отозвана" in m.text for m in emulator.messages(people.director)), what="the withdrawal notice"
     )

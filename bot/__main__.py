@@ -29,6 +29,11 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _database_unavailable(reason: object) -> int:
+    print(f"Ошибка настройки DATABASE_URL: база данных недоступна — {reason}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def cmd_run() -> int:
     settings = _settings_or_exit()  # before importing aiogram (seconds): a bad setting is reported at once
     from bot.app import DatabaseUnavailableError, TokenRejectedError, run_polling
@@ -40,8 +45,7 @@ def cmd_run() -> int:
         print("Ошибка настройки BOT_TOKEN: Telegram не принял токен — проверьте его у @BotFather", file=sys.stderr)
         return EXIT_CONFIG
     except DatabaseUnavailableError as exc:
-        print(f"Ошибка настройки DATABASE_URL: база данных недоступна — {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _database_unavailable(exc)
     return 0
 
 
@@ -62,12 +66,11 @@ def cmd_parse(path: str) -> int:
 
 def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
     """Load the organisation directory into the configured database (migrating it first)."""
+    settings = _settings_or_exit()
+    from bot.app import DatabaseUnavailableError, open_database
     from models import directory
 
-    settings = _settings_or_exit()
-
     async def run() -> str:
-        from bot.app import open_database
         from models import migrate
         from models.db import create_session_factory
 
@@ -80,13 +83,10 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
         finally:
             await engine.dispose()
 
-    from bot.app import DatabaseUnavailableError
-
     try:
         print(asyncio.run(run()))
     except DatabaseUnavailableError as exc:
-        print(f"Ошибка настройки DATABASE_URL: база данных недоступна — {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _database_unavailable(exc)
     except directory.DirectoryError as exc:
         print(f"Ошибка: {exc.message}", file=sys.stderr)
         return 1

@@ -97,10 +97,12 @@ async def on_status(
     if refusal is not None or item is None:
         await callback.answer(str(refusal), show_alert=True)
         return
-    if row is None:
-        await callback.answer(texts.REPORT_SAME)
-        return
-    if callback_data.action == ReportAction.ACK:
+    current = item.assignment.status
+    if row is None and current in (status, Status.ACCEPTED):
+        await callback.answer(texts.REPORT_SAME)  # a double click
+    elif row is None:  # a stale button: a colleague reported since this copy was drawn
+        await callback.answer(texts.REPORT_STALE.format(status=texts.STATUS_NAMES[current]))
+    elif callback_data.action == ReportAction.ACK:
         await callback.answer(texts.REPORT_ACK)
     else:
         await callback.answer(texts.REPORT_SAVED.format(status=texts.STATUS_NAMES[row.status]))
@@ -117,7 +119,7 @@ async def on_status(
             text=_card(item),
             markup=item_card_keyboard(item.assignment.id, has_due=item.assignment.due is not None),
         )
-    if callback_data.action == ReportAction.ACK:
+    if row is None or callback_data.action == ReportAction.ACK:
         return
     if row.status == Status.DONE:
         await reports.request_review(session, item, row, settings.admin_ids)

@@ -620,7 +620,7 @@ async def digest_run(
         recipient = _recipient(row, ctx)
         if row.last_digest_on is not None and row.last_digest_on >= day_for(recipient.zone):
             continue
-        if rules.is_paused(recipient.paused_until, recipient.zone, now):
+        if recipient.paused(now):
             continue
         local_today = rules.aware_utc(now).astimezone(recipient.zone).date()
         due.append((recipient, row.organisation_id, local_today))

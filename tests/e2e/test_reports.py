@@ -286,3 +286,24 @@ async def test_an_unacknowledged_item_is_chased_three_days_after_publication(
     assert "ещё не отмечен «Ознакомлен»" in reminder.text
     assert "разместить материалы семинара" in reminder.text  # item 2, never acknowledged
     assert "провести педагогический совет" not in reminder.text  # item 1 was acknowledged
+
+
+async def test_a_colleagues_stale_acknowledge_button_shows_the_report_instead_of_undoing_it(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    received = await setup(app, emulator)
+    note = received[DIRECTOR]
+    await press(emulator, DIRECTOR, note, "1 · Ознакомлен")
+    await emulator.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the edited button")
+    await press(emulator, DIRECTOR, note, "1 · ознакомлен · отчёт")
+    (card,) = await emulator.wait_for(DIRECTOR)
+    await press(emulator, DIRECTOR, card, "В работе")
+
+    deputy_copy = received[DEPUTY]  # still drawn as it was delivered
+    alert, text = await press(emulator, DEPUTY, deputy_copy, "1 · Ознакомлен")
+    assert not alert
+    assert text == "Статус не изменился: пункт уже «в работе»"
+    await emulator.wait_until(
+        lambda: deputy_copy.button_texts[0] == "1 · в работе · отчёт", what="the deputy's refreshed button"
+    )
+    assert (await assignment_of(app, DIRECTOR)).status == Status.IN_PROGRESS

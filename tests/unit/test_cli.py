@@ -61,3 +61,26 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     result = _parse(tmp_path / "nope.docx")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
+
+
+def test_orgs_import_with_an_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": "123:ABC",
+        "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/adresat",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "orgs", "import", str(ROOT / "examples" / "organisations.csv")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2
+    assert len(lines) == 1
+    assert "DATABASE_URL" in lines[0]
+    assert "secret" not in lines[0]

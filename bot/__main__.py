@@ -41,6 +41,8 @@ def cmd_run() -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(run_polling(settings))
+    except KeyboardInterrupt:  # Ctrl+C before polling took over the signals (e.g. while waiting for Telegram)
+        return 0
     except TokenRejectedError:
         print("Ошибка настройки BOT_TOKEN: Telegram не принял токен — проверьте его у @BotFather", file=sys.stderr)
         return EXIT_CONFIG

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -158,15 +159,25 @@ class TokenRejectedError(Exception):
     """Telegram answered 401: the token is well-formed but not a bot's."""
 
 
-async def check_token(settings: Settings) -> None:
-    """Ask Telegram who we are before touching the database: a wrong token stops the start at once."""
+async def check_token(settings: Settings, *, max_wait: float = 60.0) -> None:
+    """Ask Telegram who we are before touching the database: a wrong token stops the start at once.
+
+    Telegram out of reach (no network yet, a server that boots before its uplink) is waited for with a
+    growing pause, as aiogram's own polling does later: start_polling would otherwise stop on it.
+    """
     bot = create_bot(settings)
+    wait = 1.0
     try:
-        await bot.get_me()
-    except TelegramUnauthorizedError as exc:
-        raise TokenRejectedError from exc
-    except TelegramNetworkError:  # no network yet: polling keeps retrying with a backoff
-        log.warning("Telegram is unreachable; polling will keep retrying")
+        while True:
+            try:
+                await bot.get_me()
+                return
+            except TelegramUnauthorizedError as exc:
+                raise TokenRejectedError from exc
+            except TelegramNetworkError as exc:
+                log.warning("Telegram is unreachable (%s); trying again in %.0f s", exc.message, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, max_wait)
     finally:
         await bot.session.close()
 

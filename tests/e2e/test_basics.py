@@ -120,3 +120,29 @@ async def test_members_commands_point_an_admin_to_the_admin_ones(app: App, emula
     (reply,) = await emulator.wait_for(ADMIN_ID)
     assert "администратор" in reply.text
     assert "/progress" in reply.text
+
+
+async def test_a_start_while_telegram_is_unreachable_waits_for_it_and_then_answers(tmp_path: Path) -> None:
+    """The first two getMe calls lose their connection (no network yet): the bot keeps trying, then serves."""
+    async with running_emulator(token=TOKEN) as emulator:
+        emulator.fail_next("getMe", times=2, drop=True)
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "TELEGRAM_API_BASE": emulator.base_url,
+            "LOG_LEVEL": "ERROR",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            await emulator.send_message(USER, "/start")
+            (reply,) = await emulator.wait_for(USER, timeout=60)
+            assert "Адресат" in reply.text
+        finally:
+            process.terminate()
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in stderr.decode()

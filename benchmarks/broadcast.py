@@ -1,6 +1,8 @@
 """Broadcast through the outbox to 10,000 recipients against the Bot API emulator.
 
-(a) emulator limit off, worker rate unlimited: the bot's own ceiling (messages/s, CPU per message);
+(a) emulator limit off, worker rate unlimited: the bot's own ceiling (messages/s, CPU per message), for a
+    real publication (10,000 schools with one director each, a resolution of three items: every message is
+    rendered from the database when it is sent) and for ready-made text rows (the renderer's floor);
 (b) emulator enforcing 30 messages/s, worker at the default 25/s: sustained rate and 429s caused.
 
 Runs as `python benchmarks/broadcast.py`; the last line sums it up.
@@ -19,10 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
+
+from bot.app import create_worker, domain_config  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from models import migrate, outbox  # noqa: E402
+from models import migrate, outbox, publishing  # noqa: E402
+from models.config import Config  # noqa: E402
 from models.db import create_engine, create_session_factory  # noqa: E402
-from scheduler.delivery import DeliveryWorker  # noqa: E402
+from models.entities import Member, Organisation  # noqa: E402
+from models.parsing import parse_text  # noqa: E402
 from tests.emulator.fixtures import TOKEN, EmulatorSession  # noqa: E402
 
 RECIPIENTS = 10_000
@@ -31,6 +39,39 @@ TEXT = (
     "📄 <b>Резолюция августовского совещания</b>\nот 27 августа 2019 г.\n\n"
     "<b>1.</b> обеспечить поддержку развития образовательного пространства муниципалитета\n⏰ срок: 1 января 2026 г."
 )
+
+
+RESOLUTION = """РЕЗОЛЮЦИЯ августовского совещания работников образования
+27 августа 2019 года
+
+Участники совещания рекомендуют:
+
+Руководителям общеобразовательных организаций:
+- обеспечить поддержку развития образовательного пространства муниципалитета до 1 января 2026 года;
+- провести педагогический совет по итогам совещания до 1 октября 2025 года;
+- разместить резолюцию на сайте организации.
+"""
+
+
+async def _queue_publication(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    """`count` schools with one approved director each, and one published resolution addressed to schools."""
+    async with sessions() as session:
+        await session.execute(
+            insert(Organisation),
+            [{"kind": "school", "name": f"Школа {i}", "name_folded": f"школа {i}"} for i in range(count)],
+        )
+        ids = (await session.scalars(select(Organisation.id).order_by(Organisation.id))).all()
+        await session.execute(
+            insert(Member),
+            [
+                {"user_id": 10_000_000 + n, "full_name": "Директор", "organisation_id": org, "role": "school",
+                 "approval": "approved", "active": True}
+                for n, org in enumerate(ids)
+            ],
+        )  # fmt: skip
+        await session.commit()
+        draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=1, source_name=None)
+        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=1, config=Config())
 
 
 class EmulatorProcess:
@@ -59,30 +100,35 @@ class EmulatorProcess:
         self.proc.wait(timeout=30)
 
 
-async def run(count: int, rate: float, emulator_rate: float | None, folder: Path) -> dict[str, float]:
+async def run(
+    count: int, rate: float, emulator_rate: float | None, folder: Path, *, publication: bool = True
+) -> dict[str, float]:
     emulator = EmulatorProcess(emulator_rate)
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
-        database_url=f"sqlite+aiosqlite:///{folder / f'bench{count}.db'}",
+        database_url=f"sqlite+aiosqlite:///{folder / f'bench{count}{publication}.db'}",
         telegram_api_base=emulator.base_url,
         delivery_rate_per_second=rate,
     )
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     sessions = create_session_factory(engine)
-    async with sessions() as session:
-        rows = [
-            {"key": f"bench:{i}", "chat_id": 10_000_000 + i, "batch": "bench", "payload": outbox.payload(TEXT)}
-            for i in range(count)
-        ]
-        await outbox.enqueue(session, rows)
-        await session.commit()
+    if publication:
+        await _queue_publication(sessions, count)
+    else:
+        async with sessions() as session:
+            rows = [
+                {"key": f"bench:{i}", "chat_id": 10_000_000 + i, "batch": "bench", "payload": outbox.payload(TEXT)}
+                for i in range(count)
+            ]
+            await outbox.enqueue(session, rows)
+            await session.commit()
     from aiogram import Bot
     from aiogram.client.telegram import TelegramAPIServer
 
     bot = Bot(TOKEN, session=EmulatorSession(api=TelegramAPIServer.from_base(emulator.base_url)))
-    worker = DeliveryWorker(bot, sessions, settings)
+    worker = create_worker(bot, sessions, settings, domain_config(settings))
     cpu0, wall0 = time.process_time(), time.perf_counter()
     async with asyncio.timeout(900):
         await worker.drain()
@@ -107,8 +153,13 @@ async def main() -> None:
         folder = Path(tmp)
         free = await run(RECIPIENTS, 100_000, None, folder)
         print(
-            f"(a) limit off: {free['sent']:.0f} messages in {free['wall']:.1f} s = {free['rate']:.0f} msg/s, "
-            f"bot CPU {free['cpu_ms']:.2f} ms/message"
+            f"(a) limit off, publication: {free['sent']:.0f} messages in {free['wall']:.1f} s = "
+            f"{free['rate']:.0f} msg/s, bot CPU {free['cpu_ms']:.2f} ms/message"
+        )
+        ready = await run(RECIPIENTS, 100_000, None, folder, publication=False)
+        print(
+            f"(a) limit off, ready text: {ready['sent']:.0f} messages in {ready['wall']:.1f} s = "
+            f"{ready['rate']:.0f} msg/s, bot CPU {ready['cpu_ms']:.2f} ms/message"
         )
         limited = await run(LIMITED, 25, 30, folder)
         print(
@@ -118,6 +169,7 @@ async def main() -> None:
         )
         print(
             f"broadcast: {free['rate']:.0f} msg/s ceiling, {free['cpu_ms']:.2f} ms CPU/msg, "
+            f"{ready['rate']:.0f} msg/s ready text, "
             f"{limited['sustained']:.1f} msg/s sustained at limit 25, {limited['emulator_429']:.0f} 429s"
         )
 

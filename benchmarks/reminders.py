@@ -27,8 +27,10 @@ if str(ROOT) not in sys.path:
 from pydantic import SecretStr  # noqa: E402 - after the path fix-up, so the script runs from anywhere
 from sqlalchemy import Table, create_engine, func, insert, select, text, update  # noqa: E402
 
+from bot.app import domain_config  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from models import migrate  # noqa: E402
+from models import reminders as planner  # noqa: E402
 from models.db import create_engine as create_async_engine  # noqa: E402
 from models.db import create_session_factory  # noqa: E402
 from models.entities import (  # noqa: E402
@@ -40,7 +42,6 @@ from models.entities import (  # noqa: E402
     Recommendation,
     Resolution,
 )
-from scheduler import planner  # noqa: E402
 
 SCHOOLS = 40_000
 MUNICIPALITIES = 40
@@ -180,7 +181,9 @@ async def make_due(factory: Any, round_no: int) -> None:
 
 
 async def main() -> None:
-    settings = Settings(bot_token=SecretStr("123456:BENCH"), admin_ids=frozenset({1}), _env_file=None)
+    settings = domain_config(
+        Settings(bot_token=SecretStr("123456:BENCH"), admin_ids=frozenset({1}), _env_file=None)
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         engine = create_async_engine(f"sqlite+aiosqlite:///{path}")

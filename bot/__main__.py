@@ -71,6 +71,7 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
     settings = _settings_or_exit()
     from bot.app import DatabaseUnavailableError, open_database
     from models import directory
+    from ui import texts
 
     async def run() -> str:
         from models import migrate
@@ -81,7 +82,7 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
             await migrate.upgrade(engine)
             async with create_session_factory(engine)() as session:
                 report = await directory.import_file(session, path, prune=prune, dry_run=dry_run)
-            return directory.format_report(report, html=False)
+            return texts.directory_report(report, html=False)
         finally:
             await engine.dispose()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,10 +23,17 @@ from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from models import migrate
+from models.calendar import WorkCalendar
+from models.config import Config
 from models.db import create_engine, create_session_factory
 from models.membership import AttemptLimiter
-from scheduler.delivery import DeliveryWorker
+from models.rules import RuleConfig
+from scheduler.broadcast_progress import ProgressReporter
+from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
 from scheduler.jobs import create_scheduler
+from ui.render import Renderer
+from ui.sender import TelegramSender
+from ui.texts import TIMEZONES
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +61,34 @@ ADMIN_COMMANDS = [
 ]
 
 
+def domain_config(settings: Settings) -> Config:
+    """The plain values the domain services take, built once from the settings."""
+    zones = [settings.zone, *(ZoneInfo(name) for name in TIMEZONES)]
+    eastmost = max(zones, key=lambda zone: datetime.now(zone).utcoffset() or timedelta(0))
+    return Config(
+        admin_ids=settings.admin_ids,
+        review_required=settings.review_required,
+        rules=RuleConfig(
+            days_before=tuple(sorted({d for d in settings.reminder_days_before if d >= 0}, reverse=True)),
+            overdue_every_days=settings.overdue_every_days,
+            escalate_after_days=settings.escalate_after_days,
+            acknowledge_days=settings.acknowledge_within_days,
+            at=settings.digest_time,
+            zone=settings.zone,
+            calendar=WorkCalendar(settings.extra_days_off),
+            fire_zone=eastmost,
+        ),
+        quiet_start=settings.quiet_hours_start,
+        quiet_end=settings.quiet_hours_end,
+        digest_weekday=settings.digest_weekday,
+        digest_at=settings.digest_time,
+    )
+
+
 @dataclass(slots=True)
 class App:
     settings: Settings
+    config: Config
     bot: Bot
     dispatcher: Dispatcher
     engine: AsyncEngine
@@ -74,13 +108,14 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
+    settings: Settings, config: Config, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
 ) -> Dispatcher:
     dp = Dispatcher(
         settings=settings,
+        config=config,
         session_factory=session_factory,
         delivery=delivery,
-        scheduler=create_scheduler(session_factory, settings, delivery),
+        scheduler=create_scheduler(session_factory, config),
         limiter=AttemptLimiter(),  # invite-code guessing: per user, in memory
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
@@ -113,6 +148,27 @@ async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, sch
             log.warning("could not set admin commands for %s", admin_id)
 
 
+def create_worker(
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    config: Config,
+    doorbell: Doorbell | None = None,
+) -> DeliveryWorker:
+    return DeliveryWorker(
+        TelegramSender(bot),
+        Renderer(config),
+        session_factory,
+        DeliveryLimits(
+            rate_per_second=settings.delivery_rate_per_second,
+            chat_interval_seconds=settings.delivery_chat_interval_seconds,
+            max_attempts=settings.delivery_max_attempts,
+        ),
+        ProgressReporter(bot, session_factory, interval=settings.progress_edit_interval_seconds),
+        doorbell=doorbell,
+    )
+
+
 class DatabaseUnavailableError(Exception):
     """The database named by DATABASE_URL cannot be opened: wrong address, password, or a server that is down."""
 
@@ -138,15 +194,18 @@ async def create_app(settings: Settings) -> App:
     engine = await open_database(settings)
     try:
         await migrate.upgrade(engine)
-        session_factory = create_session_factory(engine)
+        config = domain_config(settings)
+        doorbell = Doorbell()
+        session_factory = create_session_factory(engine, on_outbox_commit=doorbell.ring)
         bot = create_bot(settings)
-        delivery = DeliveryWorker(bot, session_factory, settings)
-        dispatcher = create_dispatcher(settings, session_factory, delivery)
+        delivery = create_worker(bot, session_factory, settings, config, doorbell)
+        dispatcher = create_dispatcher(settings, config, session_factory, delivery)
     except BaseException:
         await engine.dispose()
         raise
     return App(
         settings=settings,
+        config=config,
         bot=bot,
         dispatcher=dispatcher,
         engine=engine,

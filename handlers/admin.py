@@ -17,15 +17,14 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
-from handlers.callbacks import AdminAction, AdminCb
 from handlers.edits import edit_if_changed
 from handlers.filters import IsAdmin, IsAdminOrMember
-from handlers.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
-from models import directory, membership, outbox
+from models import directory, membership, policy
 from models.entities import Member, Organisation, OrgKind
 from models.timeutil import utcnow
-from scheduler.delivery import DeliveryWorker
+from ui import texts
+from ui.callbacks import AdminAction, AdminCb
+from ui.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
 
 PAGE = 8
 DIRECTORY_SUFFIXES = {".csv", ".xlsx"}
@@ -64,101 +63,109 @@ async def invite_command(message: Message, session: AsyncSession, member: Member
     await message.answer(texts.INVITE_CHOOSE_ORG, reply_markup=markup)
 
 
-async def on_admin(
+LIST_ACTIONS = {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE, AdminAction.MEMBERS_KIND, AdminAction.MEMBERS_PAGE}
+INVITE_LISTS = {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE}
+
+
+async def on_list(
+    callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    """A page of organisations to invite to or to list members of: admins any kind, officers their schools."""
+    kind = callback_data.kind
+    is_admin = _is_admin(callback.from_user.id, settings)
+    officer_of = await _officer_municipality(member)
+    if kind not in {k.value for k in OrgKind} or not (is_admin or (officer_of and kind == OrgKind.SCHOOL)):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    scope = None if is_admin else officer_of
+    orgs, total = await membership.list_organisations(
+        session, (kind,), municipality_id=scope, offset=callback_data.page * PAGE, limit=PAGE
+    )
+    pick = AdminAction.INVITE_ORG if callback_data.action in INVITE_LISTS else AdminAction.MEMBERS_ORG
+    markup = admin_org_keyboard(
+        [(o.id, o.name) for o in orgs], pick, kind=kind, page=callback_data.page, total=total, per_page=PAGE
+    )
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=texts.INVITE_CHOOSE_ORG, markup=markup)
+
+
+async def on_invite(
     callback: CallbackQuery,
     callback_data: AdminCb,
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
     bot: Bot,
-    delivery: DeliveryWorker,
 ) -> None:
-    user_id = callback.from_user.id
-    actor = membership.Actor(user_id, member)
-    is_admin = _is_admin(user_id, settings)
-    officer_of = await _officer_municipality(member)
-    action, kind = callback_data.action, callback_data.kind
-    # Lists: admins see every kind; an officer only the schools of their municipality.
-    if action in {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE, AdminAction.MEMBERS_KIND, AdminAction.MEMBERS_PAGE}:
-        if kind not in {k.value for k in OrgKind} or not (is_admin or (officer_of and kind == OrgKind.SCHOOL)):
-            await callback.answer(texts.STALE_BUTTON, show_alert=True)
-            return
-        await callback.answer()
-        scope = None if is_admin else officer_of
-        orgs, total = await membership.list_organisations(
-            session, (kind,), municipality_id=scope, offset=callback_data.page * PAGE, limit=PAGE
-        )
-        pick = (
-            AdminAction.INVITE_ORG
-            if action in {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE}
-            else AdminAction.MEMBERS_ORG
-        )
-        markup = admin_org_keyboard(
-            [(o.id, o.name) for o in orgs], pick, kind=kind, page=callback_data.page, total=total, per_page=PAGE
-        )
-        if isinstance(callback.message, Message):
-            await edit_if_changed(callback.message, text=texts.INVITE_CHOOSE_ORG, markup=markup)
+    org = await session.get(Organisation, callback_data.organisation_id)
+    actor = policy.Actor(callback.from_user.id, member)
+    if org is None or not policy.can_invite(actor, org, settings.admin_ids, org.kind):
+        await callback.answer(texts.INVITE_FORBIDDEN, show_alert=True)
         return
-    org = await session.get(Organisation, callback_data.ref)
-    if action == AdminAction.INVITE_ORG:
-        if org is None or not membership.can_invite(actor, org, settings.admin_ids, org.kind):
-            await callback.answer(texts.INVITE_FORBIDDEN, show_alert=True)
-            return
-        await callback.answer()
-        invite = await membership.create_invite(
+    await callback.answer()
+    invite = await membership.create_invite(
+        session,
+        organisation_id=org.id,
+        role=org.kind,
+        created_by=actor.user_id,
+        admin_ids=settings.admin_ids,
+        ttl_days=settings.invite_ttl_days,
+        now=utcnow(),
+    )
+    me = await bot.me()
+    text = texts.INVITE_CREATED.format(
+        org=texts.esc(org.name),
+        role=texts.ROLE_SHORT.get(org.kind, ""),
+        until=texts.fmt_date(invite.expires_at.date()),
+        uses=texts.INVITE_USES_ONE if invite.max_uses == 1 else f"использований: {invite.max_uses}",
+        link=membership.invite_link(me.username or "", invite.code),
+    )
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text, reply_markup=invite_keyboard(invite.id))
+
+
+async def on_revoke(callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, settings: Settings) -> None:
+    try:
+        await membership.revoke_invite(
             session,
-            organisation_id=org.id,
-            role=org.kind,
-            created_by=user_id,
+            invite_id=callback_data.invite_id,
+            actor_user_id=callback.from_user.id,
             admin_ids=settings.admin_ids,
-            ttl_days=settings.invite_ttl_days,
             now=utcnow(),
         )
-        me = await bot.me()
-        text = texts.INVITE_CREATED.format(
-            org=texts.esc(org.name),
-            role=texts.ROLE_SHORT.get(org.kind, ""),
-            until=texts.fmt_date(invite.expires_at.date()),
-            uses=texts.INVITE_USES_ONE if invite.max_uses == 1 else f"использований: {invite.max_uses}",
-            link=membership.invite_link(me.username or "", invite.code),
-        )
-        if isinstance(callback.message, Message):
-            await callback.message.answer(text, reply_markup=invite_keyboard(invite.id))
+    except membership.MembershipError as exc:
+        await callback.answer(texts.MEMBERSHIP_REFUSALS[exc.refusal], show_alert=True)
         return
-    if action == AdminAction.REVOKE:
-        try:
-            await membership.revoke_invite(
-                session, invite_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids, now=utcnow()
-            )
-        except membership.MembershipError as exc:
-            await callback.answer(exc.message, show_alert=True)
-            return
-        await callback.answer(texts.INVITE_REVOKED)
-        if isinstance(callback.message, Message):
-            await edit_if_changed(callback.message, text=None, markup=None)
+    await callback.answer(texts.INVITE_REVOKED)
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=None, markup=None)
+
+
+async def on_members(
+    callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    org = await session.get(Organisation, callback_data.organisation_id)
+    if org is None or not policy.may_view(policy.Actor(callback.from_user.id, member), org, settings.admin_ids):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if action == AdminAction.MEMBERS_ORG:
-        if org is None or not membership.may_view(actor, org, settings.admin_ids):
-            await callback.answer(texts.STALE_BUTTON, show_alert=True)
-            return
-        await callback.answer()
-        await _show_members(callback, session, org)
+    await callback.answer()
+    await _show_members(callback, session, org)
+
+
+async def on_remove(callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, settings: Settings) -> None:
+    result = await membership.remove_member(
+        session, member_id=callback_data.member_id, actor_user_id=callback.from_user.id, admin_ids=settings.admin_ids
+    )
+    if result.outcome != membership.RemovalOutcome.REMOVED or result.member is None:
+        name = result.member.full_name if result.member is not None else None
+        org_name = result.organisation.name if result.organisation is not None else None
+        message = texts.removal_message(result.outcome, name, org_name)
+        await callback.answer(html.unescape(message)[:200], show_alert=True)
         return
-    if action == AdminAction.REMOVE:
-        result = await membership.remove_member(
-            session, member_id=callback_data.ref, actor_user_id=user_id, admin_ids=settings.admin_ids
-        )
-        if result.outcome != membership.RemovalOutcome.REMOVED or result.member is None:
-            await callback.answer(html.unescape(result.message)[:200], show_alert=True)
-            return
-        await callback.answer(texts.MEMBER_REMOVED)
-        if result.member_message:
-            key = f"rm:{result.member.id}:{utcnow().isoformat()}"
-            await outbox.enqueue(session, outbox.notices(key, [result.member.user_id], result.member_message))
-            await session.commit()
-            delivery.wake()
-        if isinstance(callback.message, Message):
-            await edit_if_changed(callback.message, text=None, markup=None)
+    await callback.answer(texts.MEMBER_REMOVED)
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=None, markup=None)
 
 
 async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Organisation) -> None:
@@ -225,7 +232,7 @@ async def directory_file(
             await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
             return
     await state.clear()
-    await message.answer(directory.format_report(report, html=True))
+    await message.answer(texts.directory_report(report, html=True))
 
 
 def create_router() -> Router:
@@ -235,7 +242,11 @@ def create_router() -> Router:
     router.callback_query.filter(IsAdminOrMember())
     router.message.register(invite_command, Command("invite"))
     router.message.register(members_command, Command("members"))
-    router.callback_query.register(on_admin, AdminCb.filter())
+    router.callback_query.register(on_list, AdminCb.filter(F.action.in_(LIST_ACTIONS)))
+    router.callback_query.register(on_invite, AdminCb.filter(F.action == AdminAction.INVITE_ORG))
+    router.callback_query.register(on_revoke, AdminCb.filter(F.action == AdminAction.REVOKE))
+    router.callback_query.register(on_members, AdminCb.filter(F.action == AdminAction.MEMBERS_ORG))
+    router.callback_query.register(on_remove, AdminCb.filter(F.action == AdminAction.REMOVE))
     return router
 
 

@@ -9,9 +9,10 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
 from handlers.filters import IsApprovedMember
+from models import membership
 from models.entities import Member
+from ui import texts
 
 
 def _is_admin(message: Message, settings: Settings) -> bool:
@@ -20,9 +21,7 @@ def _is_admin(message: Message, settings: Settings) -> bool:
 
 async def start(message: Message, member: Member, session: AsyncSession) -> None:
     """An approved member: who they are. Writing to the bot again also undoes an earlier block."""
-    if not member.active:
-        member.active = True
-        await session.commit()
+    await membership.reactivate(session, member)
     org = member.organisation
     await message.answer(
         texts.START_MEMBER.format(

@@ -6,7 +6,7 @@ import logging
 
 from aiogram.types import ErrorEvent
 
-from handlers import texts
+from ui import texts
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from handlers import texts
 from models.entities import Approval, Member
+from ui import texts
 
 
 async def unknown_command(message: Message) -> None:

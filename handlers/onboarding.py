@@ -13,14 +13,13 @@ from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
-from handlers.callbacks import DecisionCb, JoinCb, JoinStep
 from handlers.edits import edit_if_changed
-from handlers.keyboards import decision_keyboard, join_kind_keyboard, org_page_keyboard
-from models import membership, outbox, publishing
+from models import membership
 from models.entities import Approval, Member, Organisation, OrgKind
 from models.timeutil import utcnow
-from scheduler.delivery import DeliveryWorker
+from ui import texts
+from ui.callbacks import DecisionCb, JoinCb, JoinStep
+from ui.keyboards import join_kind_keyboard, org_page_keyboard
 
 PAGE = 8
 OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
@@ -44,7 +43,6 @@ async def start_with_code(
     command: CommandObject,
     session: AsyncSession,
     limiter: membership.AttemptLimiter,
-    delivery: DeliveryWorker,
 ) -> None:
     """/start <code> from an invite link: approved at once, then the open items arrive."""
     user = message.from_user
@@ -62,13 +60,12 @@ async def start_with_code(
     )
     if result.failed_attempt:
         limiter.failed(user.id)
+    org_name = result.organisation.name if result.organisation is not None else None
     if not result.ok or result.member is None:
-        await message.answer(result.message)  # already escaped by the service
+        await message.answer(texts.join_message(result.outcome, org_name))
         return
     limiter.succeeded(user.id)
-    await message.answer(result.message)
-    if await publishing.catch_up_member(session, result.member):
-        delivery.wake()
+    await message.answer(texts.join_message(result.outcome, org_name))  # the open items follow from the outbox
 
 
 async def start_guest(message: Message, member: Member | None, settings: Settings, state: FSMContext) -> None:
@@ -100,7 +97,6 @@ async def on_join(
     member: Member | None,
     settings: Settings,
     state: FSMContext,
-    delivery: DeliveryWorker,
 ) -> None:
     """Every step of the request wizard; ids in the callback are re-read from the database."""
     if member is not None and member.approval == Approval.APPROVED:
@@ -112,10 +108,10 @@ async def on_join(
         return
     if step == JoinStep.ORG:
         await state.clear()  # the school search ends with the choice: later free text is not a search
-        await _request(callback, callback_data, session, settings, delivery)
+        await _request(callback, callback_data, session, settings)
         return
     await callback.answer()
-    first_page = step == JoinStep.KIND or (step == JoinStep.PAGE and callback_data.ref == 0)
+    first_page = step == JoinStep.KIND or (step == JoinStep.PAGE and callback_data.municipality_id == 0)
     if first_page and kind in {OrgKind.SCHOOL, OrgKind.MUNICIPALITY}:
         # Schools and municipal officers first pick their municipality.
         orgs, total = await _org_page(
@@ -129,7 +125,7 @@ async def on_join(
         await _edit(callback, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
         return
     # A school: the schools of the chosen municipality, searchable by typing.
-    municipality = await session.get(Organisation, callback_data.ref)
+    municipality = await session.get(Organisation, callback_data.municipality_id)
     if municipality is None or municipality.kind != OrgKind.MUNICIPALITY:
         await _edit(callback, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
         return
@@ -192,9 +188,8 @@ async def _request(
     callback_data: JoinCb,
     session: AsyncSession,
     settings: Settings,
-    delivery: DeliveryWorker,
 ) -> None:
-    org = await session.get(Organisation, callback_data.ref)
+    org = await session.get(Organisation, callback_data.organisation_id)
     expected = OTHER_KINDS if callback_data.kind == "other" else (callback_data.kind,)
     if org is None or org.kind not in expected:
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
@@ -202,7 +197,7 @@ async def _request(
     await callback.answer()
     user = callback.from_user
     try:
-        member = await membership.request_membership(
+        await membership.request_membership(
             session,
             user_id=user.id,
             full_name=_full_name(user),
@@ -210,19 +205,12 @@ async def _request(
             organisation_id=org.id,
             role=org.kind,
             now=utcnow(),
+            admin_ids=settings.admin_ids,
         )
     except membership.MembershipError as exc:
         if isinstance(callback.message, Message):
-            await edit_if_changed(callback.message, text=texts.esc(exc.message), markup=None)
+            await edit_if_changed(callback.message, text=texts.MEMBERSHIP_REFUSALS[exc.refusal], markup=None)
         return
-    approvers = await membership.approvers_for(session, org, settings.admin_ids)
-    who = f"{texts.esc(member.full_name or 'без имени')}" + (f" (@{texts.esc(user.username)})" if user.username else "")
-    text = texts.JOIN_REQUEST.format(who=who, org=texts.esc(org.name), role=texts.ROLE_SHORT.get(org.kind, ""))
-    markup = decision_keyboard(member.id, org.id).model_dump(exclude_none=True, mode="json")
-    key = f"jr:{member.id}:{org.id}:{member.created_at.isoformat()}"
-    await outbox.enqueue(session, outbox.notices(key, approvers, text, markup))
-    await session.commit()
-    delivery.wake()
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=texts.JOIN_SENT.format(org=texts.esc(org.name)), markup=None)
 
@@ -232,7 +220,6 @@ async def on_decision(
     callback_data: DecisionCb,
     session: AsyncSession,
     settings: Settings,
-    delivery: DeliveryWorker,
 ) -> None:
     result = await membership.decide(
         session,
@@ -242,17 +229,15 @@ async def on_decision(
         admin_ids=settings.admin_ids,
         organisation_id=callback_data.organisation_id,
     )
-    if not result.changed or result.member is None or result.applicant_message is None:
-        await callback.answer(_plain(result.message), show_alert=True)
+    if not result.changed or result.member is None:
+        state = result.member.approval if result.member is not None else None
+        name = result.member.full_name if result.member is not None else None
+        org_name = result.organisation.name if result.organisation is not None else None
+        await callback.answer(
+            _plain(texts.decision_message(result.outcome, name, org_name, state)), show_alert=True
+        )
         return
-    member = result.member
     await callback.answer(texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED)
-    key = f"jd:{member.id}:{utcnow().isoformat()}"
-    await outbox.enqueue(session, outbox.notices(key, [member.user_id], result.applicant_message))
-    await session.commit()
-    if callback_data.approve:
-        await publishing.catch_up_member(session, member)
-    delivery.wake()
     if isinstance(callback.message, Message):
         verdict = texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED
         await edit_if_changed(callback.message, text=f"{callback.message.html_text}\n\n<b>{verdict}</b>", markup=None)

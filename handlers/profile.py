@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -12,14 +12,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
-from handlers.callbacks import ProfileAction, ProfileCb
 from handlers.edits import edit_if_changed
 from handlers.filters import IsApprovedMember
-from handlers.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
 from models import membership
 from models.entities import Member
 from models.timeutil import local_today
+from ui import texts
+from ui.callbacks import ProfileAction, ProfileCb
+from ui.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
 
 
 class ProfileStates(StatesGroup):
@@ -78,13 +78,14 @@ async def on_profile(
             await callback.message.answer(texts.ME_PAUSE_ASK)
         return
     if action == ProfileAction.SET_TIMEZONE and value in texts.TIMEZONES:
-        member.timezone = value
+        await membership.update_profile(session, member, timezone=value)
     elif action == ProfileAction.SET_QUIET and value in texts.QUIET_PRESETS:
         if value == "off":
-            member.quiet_start = member.quiet_end = time(0, 0)
+            start, end = time(0, 0), time(0, 0)
         else:
-            start, end = value.split("-")
-            member.quiet_start, member.quiet_end = time(int(start)), time(int(end))
+            hours = value.split("-")
+            start, end = time(int(hours[0])), time(int(hours[1]))
+        await membership.update_profile(session, member, quiet_start=start, quiet_end=end)
     elif action == ProfileAction.LEAVE_CANCEL:
         await callback.answer()
         if isinstance(callback.message, Message):
@@ -99,7 +100,6 @@ async def on_profile(
     else:  # a forged value: change nothing
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    await session.commit()
     await callback.answer(texts.ME_SAVED)
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=card(member, settings), markup=profile_keyboard())
@@ -109,8 +109,8 @@ async def pause_until(
     message: Message, member: Member, session: AsyncSession, settings: Settings, state: FSMContext
 ) -> None:
     raw = (message.text or "").strip()
+    until: date | None = None
     if raw == "0":
-        member.paused_until = None
         reply = texts.ME_PAUSE_OFF
     else:
         try:
@@ -121,10 +121,9 @@ async def pause_until(
         if until <= local_today(member.timezone, settings.timezone):
             await message.answer(texts.ME_PAUSE_PAST)
             return
-        member.paused_until = until
         reply = texts.ME_PAUSE_SET.format(date=texts.fmt_date(until))
     await state.clear()
-    await session.commit()
+    await membership.update_profile(session, member, paused_until=until)
     await message.answer(reply)
 
 

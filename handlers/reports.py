@@ -14,8 +14,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
-from handlers.callbacks import (
+from handlers.edits import edit_if_changed
+from handlers.filters import IsApprovedMember
+from models import oversight, reports
+from models.config import Config
+from models.entities import Member, Status
+from models.timeutil import local_today
+from ui import texts
+from ui.callbacks import (
     CommentCb,
     ExtAction,
     ExtCb,
@@ -26,14 +32,7 @@ from handlers.callbacks import (
     SnoozeCb,
     TasksCb,
 )
-from handlers.edits import edit_if_changed
-from handlers.filters import IsApprovedMember
-from handlers.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
-from models import progress, reports
-from models.entities import Member, Status
-from models.timeutil import local_today, utcnow
-from scheduler import planner
-from scheduler.delivery import DeliveryWorker
+from ui.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
 
 ACTION_STATUS: dict[ReportAction, Status] = {
     ReportAction.ACK: Status.ACKNOWLEDGED,
@@ -72,7 +71,7 @@ async def on_open(
     item = await reports.load_item(session, callback_data.assignment_id)
     refusal = reports.check_access(member, item)
     if refusal is not None or item is None:
-        await callback.answer(str(refusal), show_alert=True)
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -86,16 +85,13 @@ async def on_status(
     callback_data: ReportCb,
     session: AsyncSession,
     member: Member | None,
-    settings: Settings,
+    config: Config,
     state: FSMContext,
-    delivery: DeliveryWorker,
 ) -> None:
     status = ACTION_STATUS[callback_data.action]
-    item, row, refusal = await reports.report(
-        session, member, callback_data.assignment_id, status, review_required=settings.review_required
-    )
+    item, row, refusal = await reports.report(session, member, callback_data.assignment_id, status, config=config)
     if refusal is not None or item is None:
-        await callback.answer(str(refusal), show_alert=True)
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     current = item.assignment.status
     if row is None and current in (status, Status.ACCEPTED):
@@ -121,9 +117,6 @@ async def on_status(
         )
     if row is None or callback_data.action == ReportAction.ACK:
         return
-    if row.status == Status.DONE:
-        await reports.request_review(session, item, row, settings.admin_ids)
-        delivery.wake()
     await state.set_state(ReportStates.comment)
     await state.update_data(report_id=row.id)
     ask = texts.REPORT_ASK_EVIDENCE if row.status in EVIDENCE else texts.REPORT_ASK_COMMENT
@@ -161,8 +154,7 @@ async def on_accept(
     callback: CallbackQuery,
     callback_data: ReviewCb,
     session: AsyncSession,
-    settings: Settings,
-    delivery: DeliveryWorker,
+    config: Config,
 ) -> None:
     _item, refusal = await reports.review(
         session,
@@ -170,28 +162,25 @@ async def on_accept(
         assignment_id=callback_data.assignment_id,
         accept=True,
         comment=None,
-        admin_ids=settings.admin_ids,
+        config=config,
     )
     if refusal is not None:
-        await callback.answer(str(refusal), show_alert=True)
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer(texts.REVIEW_ACCEPTED)
-    delivery.wake()
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=None, markup=None)
 
 
 async def on_return(
-    callback: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, settings: Settings, state: FSMContext
+    callback: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, config: Config, state: FSMContext
 ) -> None:
     item = await reports.load_item(session, callback_data.assignment_id)
-    if item is None or not await reports.may_review(
-        session, callback.from_user.id, item.assignment, settings.admin_ids
-    ):
-        await callback.answer(str(reports.ReviewRefusal.NOT_REVIEWER), show_alert=True)
-        return
-    if item.assignment.status != Status.DONE:
-        await callback.answer(str(reports.ReviewRefusal.NOT_DONE), show_alert=True)
+    refusal = await reports.check_review(session, callback.from_user.id, item, config)
+    if refusal is None and item is not None and item.assignment.status != Status.DONE:
+        refusal = reports.Refusal.NOT_DONE
+    if refusal is not None or item is None:
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer()
     await state.set_state(ReportStates.return_comment)
@@ -202,7 +191,7 @@ async def on_return(
 
 
 async def on_return_comment(
-    message: Message, session: AsyncSession, settings: Settings, state: FSMContext, delivery: DeliveryWorker
+    message: Message, session: AsyncSession, config: Config, state: FSMContext
 ) -> None:
     assert message.from_user is not None
     data = await state.get_data()
@@ -213,12 +202,11 @@ async def on_return_comment(
         assignment_id=int(data.get("assignment_id", 0)),
         accept=False,
         comment=message.text,
-        admin_ids=settings.admin_ids,
+        config=config,
     )
     if refusal is not None:
-        await message.answer(str(refusal))
+        await message.answer(texts.refusal(refusal))
         return
-    delivery.wake()
     await message.answer(texts.REVIEW_RETURNED)
     if data.get("review_message_id") and message.bot is not None:
         # The review question is settled: its buttons would only lead to "already reviewed".
@@ -231,14 +219,14 @@ async def on_return_comment(
 async def on_extension_ask(
     callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, member: Member | None, state: FSMContext
 ) -> None:
-    item = await reports.load_item(session, callback_data.ref)
+    item = await reports.load_item(session, callback_data.assignment_id)
     refusal = reports.check_access(member, item)
     if refusal is not None:
-        await callback.answer(str(refusal), show_alert=True)
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer()
     await state.set_state(ReportStates.extension_date)
-    await state.update_data(assignment_id=callback_data.ref)
+    await state.update_data(assignment_id=callback_data.assignment_id)
     if isinstance(callback.message, Message):
         await callback.message.answer(texts.EXTENSION_ASK_DATE)
 
@@ -255,11 +243,11 @@ async def on_extension_date(
     refusal = reports.check_access(member, item)
     if refusal is not None or item is None:
         await state.clear()
-        await message.answer(str(refusal))
+        await message.answer(texts.refusal(refusal))
         return
     problem = reports.extension_date_problem(item.assignment.due, new_due, _today(member, settings))
     if problem is not None:
-        await message.answer(str(problem))  # stay in this step: the member types another date
+        await message.answer(texts.refusal(problem))  # stay in this step: the member types another date
         return
     await state.update_data(new_due=new_due.isoformat())
     await state.set_state(ReportStates.extension_reason)
@@ -271,8 +259,8 @@ async def on_extension_reason(
     session: AsyncSession,
     member: Member | None,
     settings: Settings,
+    config: Config,
     state: FSMContext,
-    delivery: DeliveryWorker,
 ) -> None:
     data = await state.get_data()
     await state.clear()
@@ -283,32 +271,29 @@ async def on_extension_reason(
         new_due=date.fromisoformat(str(data.get("new_due"))),
         reason=message.text or "",
         today=_today(member, settings),
-        admin_ids=settings.admin_ids,
+        config=config,
     )
     if refusal is not None:
-        await message.answer(str(refusal))
+        await message.answer(texts.refusal(refusal))
         return
-    delivery.wake()
     await message.answer(texts.EXTENSION_SENT)
 
 
 async def on_extension_decision(
-    callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, settings: Settings, delivery: DeliveryWorker
+    callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, config: Config
 ) -> None:
     approve = callback_data.action == ExtAction.APPROVE
     refusal = await reports.decide_extension(
         session,
         reviewer_id=callback.from_user.id,
-        request_id=callback_data.ref,
+        request_id=callback_data.request_id,
         approve=approve,
-        admin_ids=settings.admin_ids,
-        settings=settings,
+        config=config,
     )
     if refusal is not None:
-        await callback.answer(str(refusal), show_alert=True)
+        await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer(texts.EXTENSION_DONE_APPROVED if approve else texts.EXTENSION_DONE_DECLINED)
-    delivery.wake()
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=None, markup=None)
 
@@ -317,17 +302,17 @@ async def on_snooze(
     callback: CallbackQuery, callback_data: SnoozeCb, session: AsyncSession, member: Member | None
 ) -> None:
     """«Напомнить через N дней» under a reminder: only for this member and this item."""
-    item = await reports.load_item(session, callback_data.assignment_id)
-    refusal = reports.check_access(member, item)
-    if refusal is not None or member is None or not 1 <= callback_data.days <= 30:
-        await callback.answer(str(refusal or texts.STALE_BUTTON), show_alert=True)
+    if not 1 <= callback_data.days <= 30:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    until = await planner.snooze(
-        session, member_id=member.id, assignment_id=callback_data.assignment_id, now=utcnow(), days=callback_data.days
+    until, refusal = await reports.snooze(
+        session, member, assignment_id=callback_data.assignment_id, days=callback_data.days
     )
-    await session.commit()
-    if until is None:
-        await callback.answer(texts.SNOOZE_CLOSED, show_alert=True)
+    if refusal is not None or until is None:
+        await callback.answer(
+            texts.SNOOZE_CLOSED if refusal == reports.Refusal.CLOSED else texts.refusal(refusal),
+            show_alert=True,
+        )
         return
     word = texts.plural(callback_data.days, "день", "дня", "дней")
     await callback.answer(texts.SNOOZED.format(days=callback_data.days, word=word))
@@ -352,7 +337,7 @@ async def tasks_page(
     blocks += [
         texts.task_line(first + i, t.resolution_title, t.text, t.due, t.status, t.overdue) for i, t in enumerate(lines)
     ]
-    colleagues = await progress.paused_members(session, [member.organisation_id], today, exclude_member_id=member.id)
+    colleagues = await oversight.paused_members(session, [member.organisation_id], today, exclude_member_id=member.id)
     if colleagues:
         blocks.append(texts.paused_block(colleagues, with_org=False))
     markup = tasks_keyboard([(first + i, t.assignment_id, t.status) for i, t in enumerate(lines)], page, pages)

@@ -15,16 +15,16 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from handlers import texts
-from handlers.callbacks import PubAction, PubCb, RoleChoice
 from handlers.edits import edit_if_changed
 from handlers.filters import IsAdmin
-from handlers.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
 from models import publishing
+from models.config import Config
 from models.entities import Resolution, ResolutionState
-from models.messages import pack_blocks
 from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
-from scheduler.delivery import DeliveryWorker
+from ui import texts
+from ui.callbacks import PubAction, PubCb, RoleChoice
+from ui.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
+from ui.messages import pack_blocks
 
 ACCEPTED_SUFFIXES = {".docx", ".txt", ".pdf"}
 
@@ -96,23 +96,18 @@ async def pasted_text(message: Message, session: AsyncSession, state: FSMContext
     await show_preview(message, session, draft.id)
 
 
-async def on_publish(
-    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker, settings: Settings
-) -> None:
-    await callback.answer()
-    message = callback.message
+async def on_publish(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, config: Config) -> None:
     try:
-        broadcast = await publishing.publish(
-            session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id, settings=settings
+        await publishing.publish(
+            session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id, config=config
         )
     except publishing.PublishError as exc:
-        await callback.bot.send_message(callback.from_user.id, texts.esc(exc.message))  # type: ignore[union-attr]
+        await callback.answer(texts.PUBLISH_PROBLEMS[exc.problem], show_alert=True)
         return
-    if isinstance(message, Message):
-        await edit_if_changed(message, text=None, markup=None)
-    progress = await callback.bot.send_message(callback.from_user.id, texts.PUBLISH_DONE)  # type: ignore[union-attr]
-    await publishing.attach_progress(session, broadcast.id, progress.message_id, texts.PUBLISH_DONE)
-    delivery.wake()
+    # The live progress message and the final summary come from the delivery worker.
+    await callback.answer(texts.PUBLISH_DONE)
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=None, markup=None)
 
 
 async def on_cancel(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
@@ -121,8 +116,7 @@ async def on_cancel(callback: CallbackQuery, callback_data: PubCb, session: Asyn
         await callback.answer(texts.PUBLISH_STALE, show_alert=True)
         return
     await callback.answer()
-    await session.delete(resolution)
-    await session.commit()
+    await publishing.discard_draft(session, resolution)
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=None, markup=None)
         await callback.message.answer(texts.PUBLISH_CANCELLED)
@@ -180,7 +174,7 @@ async def _draft_change(
     try:
         await change
     except publishing.PublishError as exc:
-        await callback.answer(exc.message, show_alert=True)
+        await callback.answer(texts.PUBLISH_PROBLEMS[exc.problem], show_alert=True)
         return
     await callback.answer("Готово")
     if isinstance(callback.message, Message):
@@ -215,17 +209,16 @@ async def on_withdraw(callback: CallbackQuery, callback_data: PubCb, session: As
 
 
 async def on_withdraw_confirm(
-    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, delivery: DeliveryWorker
+    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession
 ) -> None:
     try:
         told = await publishing.withdraw(session, resolution_id=callback_data.resolution_id)
     except publishing.PublishError as exc:
-        await callback.answer(exc.message, show_alert=True)
+        await callback.answer(texts.PUBLISH_PROBLEMS[exc.problem], show_alert=True)
         return
     await callback.answer()
     if isinstance(callback.message, Message):
         await edit_if_changed(callback.message, text=texts.WITHDRAW_DONE.format(n=told), markup=None)
-    delivery.wake()
 
 
 async def on_withdraw_cancel(callback: CallbackQuery) -> None:

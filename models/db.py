@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -39,5 +40,25 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+OUTBOX_QUEUED = "outbox_queued"  # session.info flag set by `models.outbox.enqueue`
+
+
+def create_session_factory(
+    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the app. `on_outbox_commit` runs after every commit that queued outbox rows (it wakes
+    the delivery worker), and only then: rows rolled back never wake anyone."""
+
+    class AppSession(Session):
+        pass
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(OUTBOX_QUEUED, False) and on_outbox_commit is not None:
+            on_outbox_commit()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_QUEUED, None)
+
+    event.listen(AppSession, "after_commit", after_commit)
+    event.listen(AppSession, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)

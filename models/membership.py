@@ -10,12 +10,13 @@ Who is who:
   else (municipalities, the region, the institute, partners) is managed by admins.
 
 Joining: an invitation link (`/start <code>`) makes the user an approved member at once; a request chosen
-from the directory waits for an approver (`approvers_for`), who decides with `decide`.
+from the directory waits for an approver (`policy.managers_of`), who decides with `decide`.
 
-Transactions: every coroutine that changes something commits once before returning (after a refusal
-nothing is written); read-only ones never commit. Messages are Russian and safe for Telegram's HTML mode
-(names are escaped). Handlers should not use `member.organisation` of the returned rows unless they loaded
-it: the results carry the organisation separately.
+Transactions: every coroutine that changes something is one user action and commits once before
+returning, with the notices it queues and the catch-up of open items for a new member (after a refusal
+nothing is written); read-only ones never commit. Results are data: the presentation layer words them.
+Handlers should not use `member.organisation` of the returned rows unless they loaded it: the results
+carry the organisation separately. Who may do what lives in `models.policy`.
 """
 
 from __future__ import annotations
@@ -28,25 +29,23 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from html import escape
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from models import outbox, publishing
 from models.directory import fold
 from models.entities import Approval, Delivery, DeliveryState, Invite, Member, Organisation, OrgKind
+from models.notices import NoticeKind
+from models.policy import Recipient, actor_for, can_invite, is_approved, managers_of, manages
 
 ROLES: frozenset[str] = frozenset(OrgKind)
 INVITE_CODE_BYTES = 12  # 96 bits of randomness; token_urlsafe gives 16 characters of [A-Za-z0-9_-]
 _INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{16}")
 MAX_INVITE_USES = 1000
 MAX_INVITE_DAYS = 365
-
-
-def _esc(text: str) -> str:
-    return escape(text, quote=False)
 
 
 # --- invitation codes --------------------------------------------------------------------------
@@ -64,72 +63,6 @@ def is_invite_code(text: str) -> bool:
 
 def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
-
-
-# --- rules (pure) ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts: the Telegram user and their Member row, if any (admins may have none)."""
-
-    user_id: int
-    member: Member | None = None
-
-    def is_admin(self, admin_ids: Collection[int]) -> bool:
-        return self.user_id in admin_ids
-
-
-def is_approved(member: Member | None) -> bool:
-    return member is not None and member.approval == Approval.APPROVED and member.organisation_id is not None
-
-
-def may_act_for(member: Member | None, organisation_id: int) -> bool:
-    """A member acts (reports, answers) only for their own organisation, and only once approved."""
-    return is_approved(member) and member is not None and member.organisation_id == organisation_id
-
-
-def _officer_of(member: Member | None, organisation: Organisation) -> bool:
-    # A school's municipality_id always names a municipality (the import checks it), so an approved member
-    # of that organisation is its municipal officer.
-    return (
-        is_approved(member)
-        and member is not None
-        and organisation.kind == OrgKind.SCHOOL
-        and organisation.municipality_id is not None
-        and organisation.municipality_id == member.organisation_id
-    )
-
-
-def manages(actor: Actor, organisation: Organisation, admin_ids: Collection[int]) -> bool:
-    """Admins manage every organisation; a municipal officer manages the schools of their municipality.
-
-    "Manage" covers deciding join requests and removing members.
-    """
-    return actor.is_admin(admin_ids) or _officer_of(actor.member, organisation)
-
-
-def can_invite(actor: Actor, organisation: Organisation, admin_ids: Collection[int], role: str | None = None) -> bool:
-    """Admins invite to any organisation with any role; a municipal officer only to the schools of their
-    municipality, with the role «school»."""
-    if role is not None and role not in ROLES:
-        return False
-    if actor.is_admin(admin_ids):
-        return True
-    return _officer_of(actor.member, organisation) and role in {None, OrgKind.SCHOOL}
-
-
-def may_view(actor: Actor, organisation: Organisation, admin_ids: Collection[int]) -> bool:
-    """Admins see everything; a member sees their own organisation; a municipal officer also sees the
-    organisations that belong to their municipality."""
-    if actor.is_admin(admin_ids):
-        return True
-    member = actor.member
-    if not is_approved(member) or member is None:
-        return False
-    return organisation.id == member.organisation_id or (
-        organisation.municipality_id is not None and organisation.municipality_id == member.organisation_id
-    )
 
 
 class AttemptLimiter:
@@ -191,28 +124,12 @@ class Refusal(StrEnum):
     ALREADY_MEMBER = "already_member"
 
 
-REFUSALS: dict[Refusal, str] = {
-    Refusal.ORGANISATION_NOT_FOUND: "Организация не найдена: возможно, её удалили из справочника.",
-    Refusal.INVITE_NOT_FOUND: "Приглашение не найдено.",
-    Refusal.NOT_ALLOWED: "Недостаточно прав: муниципальный специалист управляет только школами своего муниципалитета.",
-    Refusal.BAD_ROLE: "Неизвестная роль.",
-    Refusal.BAD_LIMITS: (
-        f"Число использований — от 1 до {MAX_INVITE_USES}, срок действия — от 1 до {MAX_INVITE_DAYS} дней."
-    ),
-    Refusal.ALREADY_MEMBER: (
-        "Вы уже участник организации. Участник состоит только в одной организации: "
-        "чтобы перейти в другую, сначала выйдите из текущей."
-    ),
-}
-
-
 class MembershipError(Exception):
-    """A request the service refuses; nothing was written. `message` is for the user."""
+    """A request the service refuses; nothing was written. The presentation layer words `refusal`."""
 
     def __init__(self, refusal: Refusal) -> None:
-        super().__init__(REFUSALS[refusal])
+        super().__init__(refusal.value)
         self.refusal = refusal
-        self.message = REFUSALS[refusal]
 
 
 class JoinOutcome(StrEnum):
@@ -241,20 +158,6 @@ class JoinResult:
         """Counts against the AttemptLimiter: only a code that does not exist looks like guessing."""
         return self.outcome == JoinOutcome.UNKNOWN
 
-    @property
-    def message(self) -> str:
-        org = _esc(self.organisation.name) if self.organisation is not None else ""
-        return {
-            JoinOutcome.JOINED: f"Готово: вы участник организации «{org}». Сюда будут приходить резолюции и "
-            "напоминания о сроках.",
-            JoinOutcome.ALREADY_JOINED: f"Вы уже участник организации «{org}».",
-            JoinOutcome.UNKNOWN: "Приглашение не найдено. Проверьте ссылку или попросите новое приглашение.",
-            JoinOutcome.EXPIRED: "Срок действия приглашения истёк. Попросите новое у того, кто его выдал.",
-            JoinOutcome.REVOKED: "Это приглашение отозвано. Попросите новое у того, кто его выдал.",
-            JoinOutcome.USED_UP: "Это приглашение уже использовано. Попросите новое у того, кто его выдал.",
-            JoinOutcome.MEMBER_ELSEWHERE: f"Вы уже участник организации «{org}», а участник состоит только в "
-            "одной организации. Чтобы перейти в другую, сначала выйдите из текущей.",
-        }[self.outcome]
 
 
 class DecisionOutcome(StrEnum):
@@ -263,14 +166,6 @@ class DecisionOutcome(StrEnum):
     ALREADY_DECIDED = "already_decided"  # double click, another approver, or the request was withdrawn/replaced
     NOT_ALLOWED = "not_allowed"
     NOT_FOUND = "not_found"
-
-
-_STATE_NAMES = {
-    Approval.APPROVED: "одобрена",
-    Approval.REJECTED: "отклонена",
-    Approval.REMOVED: "отозвана",
-    Approval.PENDING: "изменена заявителем",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,34 +178,6 @@ class DecisionResult:
     def changed(self) -> bool:
         return self.outcome in {DecisionOutcome.APPROVED, DecisionOutcome.REJECTED}
 
-    @property
-    def message(self) -> str:
-        """For the approver who clicked."""
-        name = _esc(self.member.full_name or "без имени") if self.member is not None else ""
-        org = _esc(self.organisation.name) if self.organisation is not None else ""
-        if self.outcome == DecisionOutcome.APPROVED:
-            return f"Заявка одобрена: {name} — участник организации «{org}»."
-        if self.outcome == DecisionOutcome.REJECTED:
-            return f"Заявка отклонена: {name}, «{org}»."
-        if self.outcome == DecisionOutcome.ALREADY_DECIDED:
-            state = _STATE_NAMES.get(Approval(self.member.approval), "") if self.member is not None else ""
-            return f"Эта заявка уже {state}." if state else "Эта заявка уже рассмотрена."
-        if self.outcome == DecisionOutcome.NOT_ALLOWED:
-            return "Рассмотреть эту заявку может администратор или муниципальный специалист её муниципалитета."
-        return "Заявка не найдена."
-
-    @property
-    def applicant_message(self) -> str | None:
-        """For the applicant, when the decision changed something."""
-        org = _esc(self.organisation.name) if self.organisation is not None else ""
-        if self.outcome == DecisionOutcome.APPROVED:
-            return f"Заявка одобрена: теперь вы участник организации «{org}»."
-        if self.outcome == DecisionOutcome.REJECTED:
-            return (
-                f"Заявка в организацию «{org}» отклонена. Если это ошибка, подайте заявку снова "
-                "или обратитесь к администратору."
-            )
-        return None
 
 
 class RemovalOutcome(StrEnum):
@@ -326,26 +193,6 @@ class RemovalResult:
     member: Member | None = None
     organisation: Organisation | None = None
 
-    @property
-    def message(self) -> str:
-        """For the actor."""
-        name = _esc(self.member.full_name or "без имени") if self.member is not None else ""
-        org = _esc(self.organisation.name) if self.organisation is not None else ""
-        return {
-            RemovalOutcome.REMOVED: f"{name} больше не участник организации «{org}».",
-            RemovalOutcome.NOT_MEMBER: f"{name} уже не участник организации.",
-            RemovalOutcome.NOT_ALLOWED: "Исключать участников может администратор или муниципальный специалист "
-            "для школ своего муниципалитета.",
-            RemovalOutcome.NOT_FOUND: "Участник не найден.",
-        }[self.outcome]
-
-    @property
-    def member_message(self) -> str | None:
-        """For the removed member."""
-        if self.outcome != RemovalOutcome.REMOVED:
-            return None
-        org = _esc(self.organisation.name) if self.organisation is not None else ""
-        return f"Вы больше не участник организации «{org}»: вас исключил администратор или муниципальный специалист."
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -354,10 +201,6 @@ class RemovalResult:
 async def member_of(session: AsyncSession, user_id: int) -> Member | None:
     member: Member | None = await session.scalar(select(Member).where(Member.user_id == user_id))
     return member
-
-
-async def actor_for(session: AsyncSession, user_id: int) -> Actor:
-    return Actor(user_id, await member_of(session, user_id))
 
 
 async def create_invite(
@@ -490,6 +333,8 @@ async def redeem_invite(
     member.approval = Approval.APPROVED
     member.approved_by = invite.created_by
     try:
+        await session.flush()
+        await publishing.catch_up_member(session, member)  # the open items come with the membership
         await session.commit()
     except IntegrityError:
         # The same user redeemed twice at the same moment: the other attempt created the row.
@@ -510,6 +355,7 @@ async def request_membership(
     username: str | None,
     organisation_id: int,
     now: datetime,
+    admin_ids: Collection[int],
     role: str | None = None,
 ) -> Member:
     """A pending request to join an organisation (role: the organisation's kind unless given).
@@ -533,31 +379,18 @@ async def request_membership(
     member.approval = Approval.PENDING
     member.approved_by = None
     member.created_at = now
+    await session.flush()
+    approvers = await managers_of(session, organisation, admin_ids)
+    await outbox.tell(
+        session,
+        f"jr:{member.id}:{organisation.id}:{now.isoformat()}",
+        approvers,
+        NoticeKind.JOIN_REQUEST,
+        member_id=member.id,
+        organisation_id=organisation.id,
+    )
     await session.commit()
     return member
-
-
-async def _officer_ids(session: AsyncSession, municipality_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(Member.user_id)
-        .where(
-            Member.organisation_id == municipality_id,
-            Member.approval == Approval.APPROVED,
-            Member.active.is_(True),
-        )
-        .order_by(Member.id)
-    )
-    return list(rows)
-
-
-async def approvers_for(session: AsyncSession, organisation: Organisation, admin_ids: Collection[int]) -> list[int]:
-    """Chat ids to ask about a request: a school's municipal officers (admins if there are none); admins
-    for every other organisation."""
-    if organisation.kind == OrgKind.SCHOOL and organisation.municipality_id is not None:
-        officers = await _officer_ids(session, organisation.municipality_id)
-        if officers:
-            return officers
-    return sorted(admin_ids)
 
 
 async def decide(
@@ -596,8 +429,19 @@ async def decide(
     if decided is None:  # someone decided in between (nothing was written)
         await session.refresh(member)
         return DecisionResult(DecisionOutcome.ALREADY_DECIDED, member, organisation)
-    await session.commit()
     await session.refresh(member)
+    await outbox.tell(
+        session,
+        f"jd:{member.id}:{organisation.id}:{member.created_at.isoformat()}",
+        [Recipient(member.user_id, member.id)],
+        NoticeKind.JOIN_DECISION,
+        member_id=member.id,
+        organisation_id=organisation.id,
+        approved=approve,
+    )
+    if approve:
+        await publishing.catch_up_member(session, member)
+    await session.commit()
     outcome = DecisionOutcome.APPROVED if approve else DecisionOutcome.REJECTED
     return DecisionResult(outcome, member, organisation)
 
@@ -662,6 +506,13 @@ async def remove_member(
     if member.approval != Approval.APPROVED:
         return RemovalResult(RemovalOutcome.NOT_MEMBER, member, organisation)
     await _end_membership(session, member, by=actor_user_id)
+    await outbox.tell(
+        session,
+        f"rm:{member.id}:{organisation.id}:{member.created_at.isoformat()}",
+        [Recipient(member.user_id, member.id)],
+        NoticeKind.REMOVED,
+        organisation_id=organisation.id,
+    )
     await session.commit()
     return RemovalResult(RemovalOutcome.REMOVED, member, organisation)
 
@@ -711,3 +562,23 @@ async def list_organisations(
     if municipality_id is not None:
         stmt = stmt.where(Organisation.municipality_id == municipality_id)
     return await _page(session, stmt, offset=offset, limit=limit)
+
+
+_PROFILE_FIELDS = frozenset({"timezone", "quiet_start", "quiet_end", "paused_until"})
+
+
+async def update_profile(session: AsyncSession, member: Member, **changes: object) -> None:
+    """A member's own settings (`/me`): time zone, quiet hours, a reminder pause."""
+    unknown = set(changes) - _PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not a profile field: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(member, name, value)
+    await session.commit()
+
+
+async def reactivate(session: AsyncSession, member: Member) -> None:
+    """A member who had blocked the bot wrote to it again: notices may reach them once more."""
+    if not member.active:
+        member.active = True
+        await session.commit()

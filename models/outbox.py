@@ -1,11 +1,18 @@
-"""Queueing messages into the persistent outbox (the `delivery` table).
+"""Queueing notices into the persistent outbox (the `delivery` table).
 
 Everything the bot sends on its own initiative — broadcasts, reminders, notices to reviewers — goes
 through here, so the delivery worker applies one rate limit and one exactly-once rule to all of it.
+Rows hold notices (`models.notices`), rendered when they are sent.
+
+The caller's transaction carries the rows: they land atomically with the change that caused them. The
+session is marked (`session.info`), and the session factory's after-commit hook wakes the delivery worker:
+one mechanism, so no service or handler has to remember to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -13,7 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.db import OUTBOX_QUEUED
 from models.entities import Delivery, DeliveryState
+from models.notices import NoticeKind, notice
+from models.policy import Recipient
 from models.timeutil import utcnow
 
 PRIORITY_ADMIN = 0  # answers and progress for admins go ahead of bulk messages
@@ -21,22 +31,17 @@ PRIORITY_NOTICE = 5  # personal notices: approvals, review results
 PRIORITY_BULK = 10  # broadcasts and reminders
 
 
-def payload(text: str, reply_markup: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the worker sends: HTML text and an optional inline keyboard (as Telegram JSON)."""
-    data: dict[str, Any] = {"text": text}
-    if reply_markup is not None:
-        data["reply_markup"] = reply_markup
-    return data
+
+def payload(text: str) -> dict[str, Any]:
+    """A ready-made text notice (operations and tests; services queue notices, not text)."""
+    return notice(NoticeKind.TEXT, text=text)
 
 
-async def enqueue(
-    session: AsyncSession,
-    rows: list[dict[str, Any]],
-) -> None:
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert outbox rows; a row whose `key` is already queued is skipped (idempotent re-queueing).
 
     Each row: key, chat_id, payload, and optionally member_id, batch, priority, not_before.
-    The caller commits, so the rows land atomically with the change that caused them.
+    The caller commits.
     """
     if not rows:
         return
@@ -65,18 +70,31 @@ async def enqueue(
     # Chunks keep SQLite under its bound-parameter limit on large broadcasts.
     for start in range(0, len(values), 500):
         await session.execute(stmt, values[start : start + 500])
+    session.info[OUTBOX_QUEUED] = True
 
 
-def notices(
+async def tell(
+    session: AsyncSession,
     key: str,
-    chats: list[int],
-    text: str,
-    reply_markup: dict[str, Any] | None = None,
+    recipients: Iterable[Recipient],
+    kind: NoticeKind,
     *,
     priority: int = PRIORITY_NOTICE,
-) -> list[dict[str, Any]]:
-    """The same personal notice to several chats; `key` identifies the event, the chat is appended."""
-    return [
-        {"key": f"{key}:{chat}", "chat_id": chat, "payload": payload(text, reply_markup), "priority": priority}
-        for chat in chats
-    ]
+    not_before: datetime | None = None,
+    **data: Any,
+) -> None:
+    """Queue the same notice to several recipients; `key` names the event, the chat is appended."""
+    await enqueue(
+        session,
+        [
+            {
+                "key": f"{key}:{r.chat_id}",
+                "chat_id": r.chat_id,
+                "member_id": r.member_id,
+                "payload": notice(kind, **data),
+                "priority": priority,
+                "not_before": not_before,
+            }
+            for r in recipients
+        ],
+    )

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.settings import Settings
-from handlers import texts
-from handlers.keyboards import resolution_keyboard
-from models import outbox
+from models import outbox, reminders
+from models.config import Config
 from models.entities import (
     Addressee,
     Approval,
@@ -33,22 +32,38 @@ from models.entities import (
     ResolutionState,
     Status,
 )
-from models.messages import SEP, group_blocks
+from models.notices import NoticeKind, notice
 from models.parsing import ParsedResolution, content_fingerprint
+from models.policy import Recipient
 from models.targeting import OrgRef, match_organisation
 from models.timeutil import utcnow
-from scheduler.calendar import WorkCalendar
-from scheduler.planner import plan_assignments
 
 CLOSED = (Status.ACCEPTED,)
 
 
-class PublishError(Exception):
-    """A publication step that cannot go on; `message` is shown to the admin."""
+# One publication message stays within this many characters (Telegram allows 4096) and items (a button
+# each). The split counts item texts plus what the renderer adds to each: number, due and start lines.
+PART_CHARS = 4000
+PART_ITEM_OVERHEAD = 100
+PART_HEADER_OVERHEAD = 60  # date line and «(часть 2 из 3)»
+PART_MAX_ITEMS = 30
+ITEM_TEXT_LIMIT = 3000  # the renderer shortens a longer item
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class Problem(StrEnum):
+    DRAFT_NOT_FOUND = "draft_not_found"
+    ALREADY_PUBLISHED = "already_published"
+    UNMAPPED = "unmapped"
+    ADDRESSEE_NOT_FOUND = "addressee_not_found"
+    NOT_PUBLISHED = "not_published"
+
+
+class PublishError(Exception):
+    """A publication step that cannot go on; the presentation layer words `problem` for the admin."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
 
 
 @dataclass(slots=True)
@@ -141,7 +156,7 @@ async def _target_org_ids(session: AsyncSession, addressee: Addressee) -> list[i
 async def preview(session: AsyncSession, resolution_id: int) -> Preview:
     resolution = await load(session, resolution_id)
     if resolution is None:
-        raise PublishError("Черновик не найден: пришлите файл ещё раз.")
+        raise PublishError(Problem.DRAFT_NOT_FOUND)
     result = Preview(resolution=resolution)
     result.duplicate_of = await session.scalar(
         select(Resolution).where(
@@ -189,9 +204,9 @@ async def map_addressee(session: AsyncSession, *, resolution_id: int, addressee_
     addressee = await session.get(Addressee, addressee_id)
     resolution = await session.get(Resolution, resolution_id)
     if addressee is None or resolution is None or addressee.resolution_id != resolution_id:
-        raise PublishError("Адресат не найден.")
+        raise PublishError(Problem.ADDRESSEE_NOT_FOUND)
     if resolution.state != ResolutionState.DRAFT:
-        raise PublishError("Резолюция уже опубликована: роли менять нельзя.")
+        raise PublishError(Problem.ALREADY_PUBLISHED)
     if role is None:
         addressee.skipped = True
     else:
@@ -205,37 +220,48 @@ async def clear_target(session: AsyncSession, *, resolution_id: int, addressee_i
     addressee = await session.get(Addressee, addressee_id)
     resolution = await session.get(Resolution, resolution_id)
     if addressee is None or resolution is None or addressee.resolution_id != resolution_id:
-        raise PublishError("Адресат не найден.")
+        raise PublishError(Problem.ADDRESSEE_NOT_FOUND)
     if resolution.state != ResolutionState.DRAFT:
-        raise PublishError("Резолюция уже опубликована.")
+        raise PublishError(Problem.ALREADY_PUBLISHED)
     addressee.target_organisation_id = None
     await session.commit()
 
 
-def compose(
-    resolution: Resolution,
-    items: Sequence[tuple[Recommendation, Assignment]],
-    calendar: WorkCalendar | None = None,
-) -> list[tuple[str, dict[str, object]]]:
-    """One member's notification: title and date, then the items, split at item boundaries.
+@dataclass(frozen=True, slots=True)
+class PartItem:
+    """What the split needs to know of one item of a member's notification."""
 
-    Returns (html text, reply_markup as Telegram JSON) per message; each part carries the buttons
-    of its own items.
+    assignment_id: int
+    addressee_id: int
+    heading: str
+    text: str
+
+
+def split_parts(title: str, items: Sequence[PartItem]) -> list[list[int]]:
+    """Indices of the items that go into each message of one member's notification, in order.
+
+    Counted on the plain text with room for what the renderer adds, so the message fits whatever its
+    dates read on the day it is sent; addressee headings count when a member's items span several.
     """
-    header = f"📄 <b>{texts.esc(resolution.title)}</b>"
-    if resolution.date:
-        header += f"\nот {texts.fmt_date(resolution.date)}"
-    blocks = [header]
-    calendar = calendar or WorkCalendar()
-    for number, (rec, assignment) in enumerate(items, 1):
-        due = calendar.describe_due(assignment.due) if assignment.due else None
-        blocks.append(texts.item_block(number, rec.text, due=due, starts=rec.starts, recurring=rec.recurring))
-    result: list[tuple[str, dict[str, object]]] = []
-    for group in group_blocks(blocks):
-        chunk = [(i, items[i - 1][1]) for i in group if i > 0]  # block 0 is the header
-        markup = resolution_keyboard((n, a.id, a.status) for n, a in chunk)
-        result.append((SEP.join(blocks[i] for i in group), markup.model_dump(exclude_none=True, mode="json")))
-    return result
+    grouped = len({item.addressee_id for item in items}) > 1
+    header = len(title) + PART_HEADER_OVERHEAD
+    parts: list[list[int]] = []
+    size = 0
+    previous: int | None = None
+    for index, item in enumerate(items):
+        length = min(len(item.text), ITEM_TEXT_LIMIT) + PART_ITEM_OVERHEAD
+        if grouped and item.addressee_id != previous:
+            length += min(len(item.heading), 300) + 1
+        previous = item.addressee_id
+        if parts and size + length <= PART_CHARS and len(parts[-1]) < PART_MAX_ITEMS:
+            parts[-1].append(index)
+            size += length
+        else:
+            parts.append([index])
+            size = header + length
+            if grouped:  # a new message repeats its first item's heading
+                size += min(len(item.heading), 300) + 1
+    return parts
 
 
 async def _queue_for_members(
@@ -250,7 +276,7 @@ async def _queue_for_members(
     org_ids = {m.organisation_id for m in members}
     pairs = (
         await session.execute(
-            select(Recommendation, Assignment)
+            select(Assignment.id, Assignment.organisation_id, Addressee.id, Addressee.heading, Recommendation.text)
             .join(Assignment, Assignment.recommendation_id == Recommendation.id)
             .join(Addressee, Addressee.id == Recommendation.addressee_id)
             .where(
@@ -261,14 +287,15 @@ async def _queue_for_members(
             .order_by(Addressee.position, Recommendation.position)
         )
     ).all()
-    by_org: dict[int, list[tuple[Recommendation, Assignment]]] = {}
-    for rec, assignment in pairs:
-        by_org.setdefault(assignment.organisation_id, []).append((rec, assignment))
+    by_org: dict[int, list[PartItem]] = {}
+    for assignment_id, org_id, addressee_id, heading, text in pairs:
+        by_org.setdefault(org_id, []).append(PartItem(assignment_id, addressee_id, heading, text))
     for member in members:
         items = by_org.get(member.organisation_id or -1)
         if not items:
             continue
-        for part_no, (text, markup) in enumerate(compose(resolution, items)):
+        parts = split_parts(resolution.title, items)
+        for part_no, indices in enumerate(parts):
             rows.append(
                 {
                     # The organisation is part of the key: a member who moves school (or is removed and
@@ -277,7 +304,13 @@ async def _queue_for_members(
                     "chat_id": member.user_id,
                     "member_id": member.id,
                     "batch": batch,
-                    "payload": outbox.payload(text, markup),
+                    "payload": notice(
+                        NoticeKind.PUBLICATION,
+                        resolution_id=resolution.id,
+                        items=[items[i].assignment_id for i in indices],
+                        part=part_no + 1,
+                        parts=len(parts),
+                    ),
                 }
             )
     await outbox.enqueue(session, rows)
@@ -289,17 +322,17 @@ async def publish(
     *,
     resolution_id: int,
     admin_chat_id: int,
-    settings: Settings | None = None,
+    config: Config,
     now: datetime | None = None,
 ) -> Broadcast:
     """Create the assignments, queue every addressed member's notification, open the broadcast."""
     resolution = await load(session, resolution_id)
     if resolution is None:
-        raise PublishError("Черновик не найден: пришлите файл ещё раз.")
+        raise PublishError(Problem.DRAFT_NOT_FOUND)
     if resolution.state != ResolutionState.DRAFT:
-        raise PublishError("Эта резолюция уже опубликована.")
+        raise PublishError(Problem.ALREADY_PUBLISHED)
     if any(not a.roles and not a.skipped for a in resolution.addressees):
-        raise PublishError("Укажите роль для каждого адресата без роли или пропустите его.")
+        raise PublishError(Problem.UNMAPPED)
     now = now or utcnow()
     assignments: list[Assignment] = []
     for addressee in resolution.addressees:
@@ -325,17 +358,15 @@ async def publish(
         )
     ).all()
     await _queue_for_members(session, resolution, members, batch=broadcast.batch)
-    await plan_assignments(session, [a.id for a in assignments], now, settings)
+    await reminders.plan_assignments(session, [a.id for a in assignments], now, config.rules)
     await session.commit()
     return broadcast
 
 
-async def attach_progress(session: AsyncSession, broadcast_id: int, message_id: int, text: str) -> None:
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is not None:
-        broadcast.progress_message_id = message_id
-        broadcast.progress_text = text
-        await session.commit()
+async def discard_draft(session: AsyncSession, resolution: Resolution) -> None:
+    """The admin cancels before publishing: the draft is deleted."""
+    await session.delete(resolution)
+    await session.commit()
 
 
 async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime | None = None) -> int:
@@ -343,7 +374,7 @@ async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime |
     got it are told once. History (assignments, reports) stays. Returns the number of notices queued."""
     resolution = await session.get(Resolution, resolution_id)
     if resolution is None or resolution.state != ResolutionState.PUBLISHED:
-        raise PublishError("Резолюция не опубликована или уже отозвана.")
+        raise PublishError(Problem.NOT_PUBLISHED)
     resolution.state = ResolutionState.WITHDRAWN
     resolution.withdrawn_at = now or utcnow()
     # By key, not by batch: the copies sent later to members who joined after publication count too.
@@ -366,25 +397,21 @@ async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime |
             select(Delivery.member_id, Delivery.chat_id).where(ours, Delivery.state == DeliveryState.SENT).distinct()
         )
     ).all()
-    text = texts.WITHDRAWN_NOTICE.format(title=texts.esc(resolution.title))
-    await outbox.enqueue(
+    await outbox.tell(
         session,
-        [
-            {
-                "key": f"wd:{resolution_id}:{chat_id}",
-                "chat_id": chat_id,
-                "member_id": member_id,
-                "payload": outbox.payload(text),
-            }
-            for member_id, chat_id in told
-        ],
+        f"wd:{resolution_id}",
+        [Recipient(chat_id, member_id) for member_id, chat_id in told],
+        NoticeKind.WITHDRAWN,
+        resolution_id=resolution_id,
     )
     await session.commit()
     return len(told)
 
 
 async def catch_up_member(session: AsyncSession, member: Member) -> int:
-    """A member who joins later gets the open items of already-published resolutions (once)."""
+    """A member who joins later gets the open items of already-published resolutions (once).
+
+    Joins the caller's transaction (the join itself): does not commit."""
     if member.organisation_id is None:
         return 0
     resolutions = (
@@ -405,7 +432,6 @@ async def catch_up_member(session: AsyncSession, member: Member) -> int:
     queued = 0
     for resolution in resolutions:
         queued += await _queue_for_members(session, resolution, [member], batch=None)
-    await session.commit()
     return queued
 
 

@@ -1,45 +1,50 @@
 """Status reports on assignments: who may report, what changes, what the history keeps.
 
-Every call re-checks on the server that the member acts for the assignment's own organisation and
-that the resolution is still published; callback data is never trusted.
+Every call re-checks on the server (`models.policy`) that the member acts for the assignment's own
+organisation and that the resolution is still published; callback data is never trusted. Each public
+coroutine that changes something is one user action and commits once, with the notices it queues.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.settings import Settings
-from handlers import texts
-from models import outbox
+from models import outbox, policy, reminders
+from models.config import Config
 from models.entities import (
     Addressee,
-    Approval,
     Assignment,
     ExtensionRequest,
     Member,
-    OrgKind,
     Recommendation,
     Resolution,
     ResolutionState,
     Status,
     StatusReport,
 )
-from models.messages import shorten
+from models.notices import NoticeKind
 from models.timeutil import utcnow
 
 
 class Refusal(StrEnum):
-    NOT_FOUND = "Пункт не найден."
-    FOREIGN = "Этот пункт адресован другой организации."
-    WITHDRAWN = "Резолюция отозвана: отчитываться по ней не нужно."
-    NOT_MEMBER = "Вы не состоите в организации: отчёты недоступны."
-    CLOSED = "Пункт уже закрыт: его приняли как выполненный."
+    """Why an action on an item is refused; the presentation layer words it."""
+
+    NOT_FOUND = "not_found"
+    FOREIGN = "foreign"  # the item belongs to another organisation
+    WITHDRAWN = "withdrawn"
+    NOT_MEMBER = "not_member"
+    CLOSED = "closed"  # accepted as done
+    NOT_REVIEWER = "not_reviewer"
+    NOT_DONE = "not_done"  # reviewed already, or the status changed
+    DECIDED = "decided"  # the extension request was decided already
+    BAD_DATE = "bad_date"
+    NO_DUE = "no_due"
 
 
 @dataclass(slots=True)
@@ -77,12 +82,24 @@ def check_access(member: Member | None, item: ItemView | None) -> Refusal | None
     """Why `member` may not report on `item`, or None when they may."""
     if item is None:
         return Refusal.NOT_FOUND
-    if member is None or member.approval != Approval.APPROVED:
+    if not policy.is_approved(member):
         return Refusal.NOT_MEMBER
-    if member.organisation_id != item.assignment.organisation_id:
+    if not policy.may_act_for(member, item.assignment.organisation_id):
         return Refusal.FOREIGN
-    if item.resolution.state != ResolutionState.PUBLISHED:
+    if not policy.is_live(item.resolution):
         return Refusal.WITHDRAWN
+    return None
+
+
+async def check_review(session: AsyncSession, user_id: int, item: ItemView | None, config: Config) -> Refusal | None:
+    """Why `user_id` may not review (or decide an extension of) `item`, or None when they may."""
+    if item is None:
+        return Refusal.NOT_FOUND
+    if not policy.is_live(item.resolution):
+        return Refusal.WITHDRAWN
+    actor = await policy.actor_for(session, user_id)
+    if not policy.manages(actor, item.assignment.organisation, config.admin_ids):
+        return Refusal.NOT_REVIEWER
     return None
 
 
@@ -107,10 +124,12 @@ async def report(
     assignment_id: int,
     status: Status,
     *,
-    review_required: bool,
+    config: Config,
 ) -> tuple[ItemView | None, StatusReport | None, Refusal | None]:
     """Record a status change. A repeated click with the same status changes nothing (idempotent).
 
+    A «Выполнено» that needs review queues the review request to the organisation's managers in the
+    same commit: the report and the request exist together or not at all.
     Returns the item, the new report row (None when nothing changed) and a refusal if not allowed.
     """
     item = await load_item(session, assignment_id)
@@ -121,7 +140,7 @@ async def report(
     if assignment.status == Status.ACCEPTED:
         return item, None, Refusal.CLOSED
     new_status = status
-    if status == Status.DONE and not review_required:
+    if status == Status.DONE and not config.review_required:
         new_status = Status.ACCEPTED
     if assignment.status == new_status:
         return item, None, None  # double click or a late click on the same button
@@ -138,6 +157,10 @@ async def report(
         created_at=utcnow(),
     )
     session.add(row)
+    await session.flush()
+    if new_status == Status.DONE:
+        managers = await policy.managers_of(session, assignment.organisation, config.admin_ids)
+        await outbox.tell(session, f"rq:{row.id}", managers, NoticeKind.REVIEW_REQUEST, report_id=row.id)
     await session.commit()
     item.last_report = row
     return item, row, None
@@ -167,56 +190,6 @@ async def attach_comment(
     return row
 
 
-class ReviewRefusal(StrEnum):
-    NOT_FOUND = "Пункт не найден."
-    NOT_REVIEWER = "Проверять этот пункт может только муниципальный специалист или администратор."
-    NOT_DONE = "Пункт уже проверен или его статус изменился."
-    WITHDRAWN = "Резолюция отозвана."
-
-
-async def may_review(session: AsyncSession, user_id: int, assignment: Assignment, admin_ids: frozenset[int]) -> bool:
-    """Admins review everything; a municipal officer reviews the schools of their own municipality."""
-    if user_id in admin_ids:
-        return True
-    reviewer = await session.scalar(select(Member).where(Member.user_id == user_id))
-    if reviewer is None or reviewer.approval != Approval.APPROVED or reviewer.organisation_id is None:
-        return False
-    org = assignment.organisation
-    return org.kind == OrgKind.SCHOOL and org.municipality_id == reviewer.organisation_id
-
-
-async def reviewer_chats(session: AsyncSession, assignment: Assignment, admin_ids: frozenset[int]) -> list[int]:
-    """Who is asked to review: the school's municipal officers, or the admins when there are none."""
-    org = assignment.organisation
-    if org.kind == OrgKind.SCHOOL and org.municipality_id is not None:
-        officers = (
-            await session.scalars(
-                select(Member.user_id).where(
-                    Member.organisation_id == org.municipality_id,
-                    Member.approval == Approval.APPROVED,
-                    Member.active.is_(True),
-                )
-            )
-        ).all()
-        if officers:
-            return list(officers)
-    return sorted(admin_ids)
-
-
-async def org_member_chats(session: AsyncSession, organisation_id: int) -> list[int]:
-    return list(
-        (
-            await session.scalars(
-                select(Member.user_id).where(
-                    Member.organisation_id == organisation_id,
-                    Member.approval == Approval.APPROVED,
-                    Member.active.is_(True),
-                )
-            )
-        ).all()
-    )
-
-
 async def review(
     session: AsyncSession,
     *,
@@ -224,18 +197,15 @@ async def review(
     assignment_id: int,
     accept: bool,
     comment: str | None,
-    admin_ids: frozenset[int],
-) -> tuple[ItemView | None, ReviewRefusal | None]:
+    config: Config,
+) -> tuple[ItemView | None, Refusal | None]:
     """Accept a reported «Выполнено» (the item closes) or return it for rework (back to В работе)."""
     item = await load_item(session, assignment_id)
-    if item is None:
-        return None, ReviewRefusal.NOT_FOUND
-    if item.resolution.state != ResolutionState.PUBLISHED:
-        return item, ReviewRefusal.WITHDRAWN
-    if not await may_review(session, reviewer_id, item.assignment, admin_ids):
-        return item, ReviewRefusal.NOT_REVIEWER
+    refusal = await check_review(session, reviewer_id, item, config)
+    if refusal is not None or item is None:
+        return item, refusal
     if item.assignment.status != Status.DONE:
-        return item, ReviewRefusal.NOT_DONE  # a double click, or another reviewer was faster
+        return item, Refusal.NOT_DONE  # a double click, or another reviewer was faster
     reviewer = await session.scalar(select(Member.id).where(Member.user_id == reviewer_id))
     new_status = Status.ACCEPTED if accept else Status.IN_PROGRESS
     row = StatusReport(
@@ -247,34 +217,13 @@ async def review(
         created_at=utcnow(),
     )
     if not await _transition(session, item.assignment, Status.DONE, new_status):
-        return item, ReviewRefusal.NOT_DONE  # another click or reviewer was faster
+        return item, Refusal.NOT_DONE  # another click or reviewer was faster
     session.add(row)
-    text = (texts.REVIEW_ACCEPTED_NOTICE if accept else texts.REVIEW_RETURNED_NOTICE).format(
-        item=texts.esc(shorten(item.recommendation.text, 300)), comment=texts.esc(comment or "—")
-    )
     await session.flush()  # the report's id keys the notice: a retried review never notifies twice
-    chats = await org_member_chats(session, item.assignment.organisation_id)
-    await outbox.enqueue(session, outbox.notices(f"rv:{row.id}", chats, text))
+    members = await policy.members_of(session, item.assignment.organisation_id)
+    await outbox.tell(session, f"rv:{row.id}", members, NoticeKind.REVIEW_RESULT, report_id=row.id)
     await session.commit()
     return item, None
-
-
-async def request_review(
-    session: AsyncSession, item: ItemView, report: StatusReport, admin_ids: frozenset[int]
-) -> None:
-    """Queue the «accept or return» question to the reviewers of a reported «Выполнено»."""
-    from handlers.keyboards import review_keyboard
-
-    org_name = item.assignment.organisation.name
-    text = texts.REVIEW_REQUEST.format(
-        org=texts.esc(org_name),
-        item=texts.esc(shorten(item.recommendation.text, 600)),
-        title=texts.esc(shorten(item.resolution.title, 200)),
-    )
-    markup = review_keyboard(item.assignment.id).model_dump(exclude_none=True, mode="json")
-    chats = await reviewer_chats(session, item.assignment, admin_ids)
-    await outbox.enqueue(session, outbox.notices(f"rq:{report.id}", chats, text, markup))
-    await session.commit()
 
 
 @dataclass(slots=True)
@@ -320,20 +269,12 @@ async def open_tasks(
     return lines, int(total)
 
 
-class ExtensionRefusal(StrEnum):
-    NOT_FOUND = "Запрос не найден."
-    DECIDED = "По этому запросу уже принято решение."
-    NOT_REVIEWER = ReviewRefusal.NOT_REVIEWER.value
-    BAD_DATE = "Новый срок должен быть позже сегодняшнего дня и текущего срока. Введите другую дату."
-    NO_DUE = "У этого пункта нет срока: переносить нечего."
-
-
-def extension_date_problem(current: date | None, new_due: date, today: date) -> ExtensionRefusal | None:
+def extension_date_problem(current: date | None, new_due: date, today: date) -> Refusal | None:
     """Why `new_due` cannot be asked for (checked as soon as the member types it)."""
     if current is None:
-        return ExtensionRefusal.NO_DUE
+        return Refusal.NO_DUE
     if new_due <= today or new_due <= current:
-        return ExtensionRefusal.BAD_DATE
+        return Refusal.BAD_DATE
     return None
 
 
@@ -345,11 +286,9 @@ async def request_extension(
     new_due: date,
     reason: str,
     today: date,
-    admin_ids: frozenset[int],
-) -> Refusal | ExtensionRefusal | None:
-    """A member asks to move a due date; reviewers get Approve / Decline buttons."""
-    from handlers.keyboards import extension_keyboard
-
+    config: Config,
+) -> Refusal | None:
+    """A member asks to move a due date; the organisation's managers get Approve / Decline buttons."""
     item = await load_item(session, assignment_id)
     refusal = check_access(member, item)
     if refusal is not None or item is None or member is None:
@@ -357,22 +296,17 @@ async def request_extension(
     problem = extension_date_problem(item.assignment.due, new_due, today)
     if problem is not None:
         return problem
-    current = item.assignment.due
     request = ExtensionRequest(
-        assignment_id=assignment_id, member_id=member.id, new_due=new_due, reason=reason[:1000], created_at=utcnow()
+        assignment_id=assignment_id,
+        member_id=member.id,
+        new_due=new_due,
+        reason=reason[:1000],
+        created_at=utcnow(),
     )
     session.add(request)
     await session.flush()
-    text = texts.EXTENSION_REQUEST.format(
-        org=texts.esc(item.assignment.organisation.name),
-        item=texts.esc(shorten(item.recommendation.text, 600)),
-        old=texts.fmt_date(current),
-        new=texts.fmt_date(new_due),
-        reason=texts.esc(reason),
-    )
-    markup = extension_keyboard(request.id).model_dump(exclude_none=True, mode="json")
-    chats = await reviewer_chats(session, item.assignment, admin_ids)
-    await outbox.enqueue(session, outbox.notices(f"ext:{request.id}", chats, text, markup))
+    managers = await policy.managers_of(session, item.assignment.organisation, config.admin_ids)
+    await outbox.tell(session, f"ext:{request.id}", managers, NoticeKind.EXTENSION_REQUEST, request_id=request.id)
     await session.commit()
     return None
 
@@ -383,18 +317,20 @@ async def decide_extension(
     reviewer_id: int,
     request_id: int,
     approve: bool,
-    admin_ids: frozenset[int],
-    settings: Settings | None = None,
-) -> ExtensionRefusal | None:
-    """Approve (the due date moves, reminders follow it) or decline; the organisation is told."""
+    config: Config,
+    now: datetime | None = None,
+) -> Refusal | None:
+    """Approve (the due date moves, reminders follow it) or decline; the organisation is told.
+
+    Refused like every other action once the resolution is withdrawn: nothing moves, nobody is told.
+    """
     request = await session.get(ExtensionRequest, request_id)
     if request is None:
-        return ExtensionRefusal.NOT_FOUND
+        return Refusal.NOT_FOUND
     item = await load_item(session, request.assignment_id)
-    if item is None:
-        return ExtensionRefusal.NOT_FOUND
-    if not await may_review(session, reviewer_id, item.assignment, admin_ids):
-        return ExtensionRefusal.NOT_REVIEWER
+    refusal = await check_review(session, reviewer_id, item, config)
+    if refusal is not None or item is None:
+        return refusal
     decided = await session.execute(
         update(ExtensionRequest)
         .where(ExtensionRequest.id == request.id, ExtensionRequest.state == "pending")
@@ -403,23 +339,33 @@ async def decide_extension(
     )
     if decided.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
-        return ExtensionRefusal.DECIDED
+        return Refusal.DECIDED
     if approve:
         item.assignment.due = request.new_due
         item.assignment.escalated_at = None
-    template = texts.EXTENSION_APPROVED if approve else texts.EXTENSION_DECLINED
-    text = template.format(item=texts.esc(shorten(item.recommendation.text, 300)), new=texts.fmt_date(request.new_due))
-    chats = await org_member_chats(session, item.assignment.organisation_id)
-    await outbox.enqueue(session, outbox.notices(f"extd:{request.id}", chats, text))
+    members = await policy.members_of(session, item.assignment.organisation_id)
+    await outbox.tell(
+        session, f"extd:{request.id}", members, NoticeKind.EXTENSION_DECISION, request_id=request.id
+    )
     await session.flush()
     if approve:
-        await replan(session, [item.assignment.id], settings)
+        await reminders.plan_assignments(session, [item.assignment.id], now or utcnow(), config.rules)
     await session.commit()
     return None
 
 
-async def replan(session: AsyncSession, assignment_ids: list[int], settings: Settings | None = None) -> None:
-    """Recompute reminder times after a date change (the planner owns the rules)."""
-    from scheduler.planner import plan_assignments  # the scheduler imports this module's neighbours
-
-    await plan_assignments(session, assignment_ids, utcnow(), settings)
+async def snooze(
+    session: AsyncSession, member: Member | None, *, assignment_id: int, days: int, now: datetime | None = None
+) -> tuple[datetime | None, Refusal | None]:
+    """«Напомнить через N дней»: only for this member and this item. Returns when, or why not."""
+    item = await load_item(session, assignment_id)
+    refusal = check_access(member, item)
+    if refusal is not None or member is None:
+        return None, refusal
+    until = await reminders.snooze(
+        session, member_id=member.id, assignment_id=assignment_id, now=now or utcnow(), days=days
+    )
+    if until is None:
+        return None, Refusal.CLOSED
+    await session.commit()
+    return until, None

@@ -1,9 +1,10 @@
 """The delivery worker: drains the outbox at Telegram's pace, exactly once per row.
 
-Protocol per row: claim it (state SENDING, attempts + 1) and commit, send, then record the result
-and commit. A row found in SENDING at start was in flight when the process died; Telegram offers no
-idempotency key, so it is not resent (at-most-once) but marked UNCONFIRMED and counted in the
-admin's summary. Every other row is sent exactly once.
+Protocol per round: pick the rows the limits allow, render each notice from the current state (a notice
+whose subject is gone is cancelled, not sent), claim them (state SENDING, attempts + 1) and commit, send,
+then record the results and commit. A row found in SENDING at start was in flight when the process
+died; Telegram offers no idempotency key, so it is not resent (at-most-once) but marked UNCONFIRMED and
+counted in the admin's summary. Every other row is sent exactly once.
 
 Limits: a token bucket keeps the global rate at `delivery_rate_per_second`; one chat gets at most one
 message per `delivery_chat_interval_seconds`; a 429 pauses everything for `retry_after`.
@@ -20,24 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram import Bot
-from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
 from models.entities import Delivery, DeliveryState, Member
 from models.timeutil import utcnow
-from scheduler.progress import ProgressReporter
+from scheduler.broadcast_progress import ProgressReporter
+from ui.render import OutMessage, Renderer
+from ui.sender import BlockedError, RateLimitedError, RejectedError, Sender, SendError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +61,13 @@ class TokenBucket:
         return max(0.0, (1 - self.tokens) / self.rate)
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryLimits:
+    rate_per_second: float = 25.0
+    chat_interval_seconds: float = 1.0
+    max_attempts: int = 5
+
+
 @dataclass(slots=True)
 class _Outcome:
     row_id: int
@@ -90,31 +88,46 @@ class WorkerStats:
     batches_touched: set[str] = field(default_factory=set)
 
 
+class Doorbell:
+    """Rung after a commit that queued outbox rows (the session factory's hook): the worker looks now
+    instead of at its next poll. The one way anything wakes the worker."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    def ring(self) -> None:
+        self.event.set()
+
+
 class DeliveryWorker:
     """Sends pending outbox rows; started and stopped with the dispatcher."""
 
     def __init__(
         self,
-        bot: Bot,
+        sender: Sender,
+        renderer: Renderer,
         session_factory: async_sessionmaker[AsyncSession],
-        settings: Settings,
+        limits: DeliveryLimits,
+        progress: ProgressReporter,
         *,
+        doorbell: Doorbell | None = None,
         clock: Clock = time.monotonic,
         max_batch: int = 200,
         backoff_base: float = 2.0,
     ) -> None:
-        self.bot = bot
+        self.sender = sender
+        self.renderer = renderer
         self.session_factory = session_factory
-        self.settings = settings
+        self.limits = limits
         self.clock = clock
-        self.bucket = TokenBucket(settings.delivery_rate_per_second, clock)
+        self.bucket = TokenBucket(limits.rate_per_second, clock)
         self.max_batch = max_batch
         self.backoff_base = backoff_base  # seconds before the first retry; doubles per attempt
         self.stats = WorkerStats()
-        self.progress = ProgressReporter(bot, session_factory, settings, clock=clock)
+        self.progress = progress
         self._chat_ready_at: dict[int, float] = {}
         self._paused_until = 0.0
-        self._wake = asyncio.Event()
+        self.doorbell = doorbell or Doorbell()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -127,14 +140,14 @@ class DeliveryWorker:
     async def stop(self) -> None:
         """Finish the round in flight (its results are recorded), then stop."""
         self._stopping = True
-        self._wake.set()
+        self.doorbell.event.set()
         if self._task is not None:
             await self._task
             self._task = None
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll."""
-        self._wake.set()
+        self.doorbell.event.set()
 
     async def recover(self) -> int:
         """Rows left in SENDING by a crash become UNCONFIRMED (at-most-once). Returns their number."""
@@ -168,9 +181,9 @@ class DeliveryWorker:
     async def _idle(self) -> None:
         # After a 429 sleep out the pause; otherwise poll each second unless woken earlier.
         delay = max(0.0, self._paused_until - self.clock()) or 1.0
-        self._wake.clear()
+        self.doorbell.event.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await asyncio.wait_for(self.doorbell.event.wait(), timeout=delay)
 
     async def run_once(self) -> bool:
         """One round: claim what the limits allow, send it concurrently, record results."""
@@ -182,12 +195,12 @@ class DeliveryWorker:
             await asyncio.sleep(self.bucket.wait_time())
             return True
         async with self.session_factory() as session:
-            rows = await self._claim(session, wanted, now_mono)
+            claimed, cancelled = await self._claim(session, wanted, now_mono)
         # Unused tokens go back: a quiet outbox must not bank a burst.
-        self.bucket.tokens += wanted - len(rows)
-        if not rows:
+        self.bucket.tokens += wanted - len(claimed)
+        if not claimed and not cancelled:
             return False
-        outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+        outcomes = await asyncio.gather(*(self._send(row, message) for row, message in claimed))
         async with self.session_factory() as session:
             await self._record(session, outcomes)
         return True
@@ -206,7 +219,9 @@ class DeliveryWorker:
                     return
                 await asyncio.sleep(0.02)
 
-    async def _claim(self, session: AsyncSession, wanted: int, now_mono: float) -> list[Delivery]:
+    async def _claim(
+        self, session: AsyncSession, wanted: int, now_mono: float
+    ) -> tuple[list[tuple[Delivery, OutMessage]], int]:
         now = utcnow()
         candidates = (
             await session.scalars(
@@ -231,52 +246,54 @@ class DeliveryWorker:
             if len(chosen) == wanted:
                 break
         if not chosen:
-            return []
-        ids = [row.id for row in chosen]
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.PENDING)
-            .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
-        )
+            return [], 0
+        # Rendered before the claim commits: a row is in flight only for as long as its request takes.
+        messages = await self.renderer.render(session, chosen)
+        stale = [row.id for row, message in zip(chosen, messages, strict=True) if message is None]
+        claimed = [(row, message) for row, message in zip(chosen, messages, strict=True) if message is not None]
+        if stale:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(stale), Delivery.state == DeliveryState.PENDING)
+                .values(state=DeliveryState.CANCELLED, last_error="устарело: тема уведомления уже закрыта")
+            )
+        if claimed:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([row.id for row, _ in claimed]), Delivery.state == DeliveryState.PENDING)
+                .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
+            )
         await session.commit()  # the attempt is on disk before the request leaves
-        interval = self.settings.delivery_chat_interval_seconds
-        for row in chosen:
+        interval = self.limits.chat_interval_seconds
+        for row, _message in claimed:
             self._chat_ready_at[row.chat_id] = now_mono + interval
             if row.batch:
                 self.stats.batches_touched.add(row.batch)
-        return chosen
+        return claimed, len(stale)
 
-    async def _send(self, row: Delivery) -> _Outcome:
-        payload: dict[str, Any] = row.payload
-        markup = payload.get("reply_markup")
+    async def _send(self, row: Delivery, message: OutMessage) -> _Outcome:
         try:
-            message = await self.bot.send_message(
-                chat_id=row.chat_id,
-                text=payload["text"],
-                parse_mode=ParseMode.HTML,  # the outbox holds HTML, whatever the bot's defaults
-                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
-            )
-        except TelegramRetryAfter as exc:
+            message_id = await self.sender.send(row.chat_id, message)
+        except RateLimitedError as exc:
             self.stats.rate_limited += 1
             self._paused_until = max(self._paused_until, self.clock() + exc.retry_after)
-            log.warning("429 from Telegram: pausing %ss", exc.retry_after)
-            return _Outcome(row.id, None, error=f"429 retry_after={exc.retry_after}", refund_attempt=True)
-        except TelegramForbiddenError as exc:
+            log.warning("429: pausing %ss", exc.retry_after)
+            return _Outcome(row.id, None, error=exc.reason, refund_attempt=True)
+        except BlockedError as exc:
             self.stats.blocked += 1
-            return _Outcome(row.id, DeliveryState.BLOCKED, error=exc.message)
-        except (TelegramBadRequest, TelegramNotFound) as exc:
-            # The request itself is wrong (or the chat is gone): retrying cannot help.
+            return _Outcome(row.id, DeliveryState.BLOCKED, error=exc.reason)
+        except RejectedError as exc:
             self.stats.failed += 1
-            log.error("delivery %s rejected: %s", row.id, exc.message)
-            return _Outcome(row.id, DeliveryState.FAILED, error=exc.message)
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
-            return self._retry_or_fail(row, str(exc))
+            log.error("delivery %s rejected: %s", row.id, exc.reason)
+            return _Outcome(row.id, DeliveryState.FAILED, error=exc.reason)
+        except SendError as exc:  # transient: network errors and 5xx
+            return self._retry_or_fail(row, exc.reason)
         self.stats.sent += 1
-        return _Outcome(row.id, DeliveryState.SENT, message_id=message.message_id)
+        return _Outcome(row.id, DeliveryState.SENT, message_id=message_id)
 
     def _retry_or_fail(self, row: Delivery, error: str) -> _Outcome:
         attempts = row.attempts  # the claim's UPDATE also synchronised the loaded row
-        if attempts >= self.settings.delivery_max_attempts:
+        if attempts >= self.limits.max_attempts:
             self.stats.failed += 1
             return _Outcome(row.id, DeliveryState.FAILED, error=error)
         self.stats.retried += 1

@@ -1,34 +1,64 @@
-"""The app's APScheduler: it only wakes the reminder planner; due times live in the database."""
+"""The app's APScheduler: it only wakes the reminder planner (`models.reminders`); due times live in the
+database. Rows the planner queues wake the delivery worker through the session factory's commit hook."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
-from scheduler import planner
-from scheduler.delivery import DeliveryWorker
+from models import reminders
+from models.config import Config
 
 log = logging.getLogger(__name__)
 
+TICK_SECONDS = 30
 
-def create_scheduler(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings, delivery: DeliveryWorker
-) -> AsyncIOScheduler:
+
+def create_scheduler(session_factory: async_sessionmaker[AsyncSession], config: Config) -> AsyncIOScheduler:
     """Build (not start) the scheduler; started in dp.startup, stopped in dp.shutdown."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def run_tick() -> None:
-        result = await planner.tick(session_factory, settings, datetime.now(UTC))
-        if result.queued:
-            delivery.wake()
+        await reminders.tick(session_factory, config, datetime.now(UTC))
 
     async def run_digest() -> None:
-        await planner.digest_run(session_factory, settings, datetime.now(UTC))
-        delivery.wake()
+        await reminders.digest_run(session_factory, config, datetime.now(UTC))
 
-    planner.schedule_jobs(scheduler, run_tick, run_digest, digest_minute=settings.digest_time.minute)
+    schedule_jobs(scheduler, run_tick, run_digest, digest_minute=config.digest_at.minute)
     return scheduler
+
+
+def schedule_jobs(
+    scheduler: AsyncIOScheduler,
+    run_tick: Callable[[], Awaitable[None]],
+    run_digest: Callable[[], Awaitable[None]],
+    *,
+    tick_seconds: float = TICK_SECONDS,
+    digest_minute: int = 0,
+) -> None:
+    """Add the two wake-up jobs. The jobs hold no state: what is due lives in the database.
+
+    APScheduler's defaults would lose runs: `misfire_grace_time` is 1 s, so a run that starts later than
+    that (a busy event loop, a suspended VM) is skipped with only a log line. Hence:
+    - `misfire_grace_time=None`: a late run always runs, however late;
+    - `coalesce=True`: runs missed meanwhile collapse into that one run (the planner catches up anyway);
+    - `max_instances=1`: a slow run is never overlapped by the next one.
+    The digest job runs hourly rather than daily so that every member's time zone reaches its digest
+    time within the hour; a run with nothing due costs one query.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    common: dict[str, Any] = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": None,
+        "replace_existing": True,
+    }
+    scheduler.add_job(run_tick, IntervalTrigger(seconds=tick_seconds), id="reminders-tick", **common)
+    scheduler.add_job(run_digest, CronTrigger(minute=digest_minute), id="reminders-digest", **common)

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import migrate, publishing
+from models.config import Config
 from models.db import create_engine, create_session_factory
 from models.entities import Delivery, DeliveryState
 from models.parsing import parse_text
@@ -62,7 +63,7 @@ async def _queue_broadcast(db: str) -> list[int]:
                 school = await add_org(session, "school", f"МБОУ «СШ № {i + 1}»", municipality.id)
                 chats.append((await add_member(session, 20_000 + i, school)).user_id)
             draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN_ID, source_name=None)
-            await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID)
+            await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID, config=Config())
             return chats
     finally:
         await engine.dispose()

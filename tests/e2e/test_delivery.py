@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.app import create_worker, domain_config
 from bot.settings import Settings
 from models import migrate, outbox
 from models.db import create_engine, create_session_factory
@@ -26,7 +27,9 @@ async def worker_for(emulator: TelegramEmulator, settings: Settings) -> AsyncIte
     await migrate.upgrade(engine)
     bot = make_bot(emulator)
     try:
-        yield DeliveryWorker(bot, create_session_factory(engine), settings, backoff_base=0.05)
+        worker = create_worker(bot, create_session_factory(engine), settings, domain_config(settings))
+        worker.backoff_base = 0.05
+        yield worker
     finally:
         await bot.session.close()
         await engine.dispose()

@@ -200,7 +200,7 @@ async def test_a_director_who_moves_school_gets_its_items_and_hears_of_the_withd
         member.organisation_id = school2.id  # moved to another school, approved there
         await session.commit()
         assert await publishing.catch_up_member(session, member) == 1
-    app.delivery.wake()
+        await session.commit()  # the commit hook wakes the delivery worker
     await emulator.wait_until(lambda: len(emulator.messages(people.director)) == 2, what="the second school's copy")
 
     await withdraw_latest(emulator)

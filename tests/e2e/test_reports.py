@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from models import publishing
+from models.config import Config
 from models.entities import Assignment, Status, StatusReport
 from models.parsing import parse_text
 from tests.e2e.harness import ADMIN_ID, add_member, add_org
@@ -37,7 +38,7 @@ async def setup(app: App, emulator: TelegramEmulator) -> dict[int, SentMessage]:
         await add_member(session, DEPUTY, school)
         await add_member(session, OTHER, other)
         draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN_ID, source_name=None)
-        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID)
+        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID, config=Config())
     app.delivery.wake()
     received = {}
     for chat in (DIRECTOR, DEPUTY, OTHER):
@@ -207,12 +208,12 @@ async def test_reminder_arrives_as_one_message_and_snooze_is_per_member(app: App
 
     from sqlalchemy import update
 
+    from models import reminders as planner
     from models.entities import Delivery, Snooze
-    from scheduler import planner
 
     await setup(app, emulator)
     # 14 days before the 1 March 2027 due date, 10:00 in Moscow: the first reminder.
-    result = await planner.tick(app.session_factory, app.settings, datetime(2027, 2, 15, 7, 5, tzinfo=UTC))
+    result = await planner.tick(app.session_factory, app.config, datetime(2027, 2, 15, 7, 5, tzinfo=UTC))
     assert result.queued == 3  # one message per member of the school (2) and of the other school (1)
     async with app.session_factory() as session:
         # The worker runs on the real clock; the tick planned these for February 2027.
@@ -269,15 +270,15 @@ async def test_an_unacknowledged_item_is_chased_three_days_after_publication(
 
     from sqlalchemy import update
 
+    from models import reminders as planner
     from models.entities import Delivery
     from models.timeutil import utcnow
-    from scheduler import planner
 
     received = await setup(app, emulator)
     # The director acknowledges item 1 only; the deputy of the same school sees the same items.
     await press(emulator, DIRECTOR, received[DIRECTOR], "1 · Ознакомлен")
     # Six days later: three working days have passed, and no due-date reminder is due yet.
-    await planner.tick(app.session_factory, app.settings, utcnow() + timedelta(days=6))
+    await planner.tick(app.session_factory, app.config, utcnow() + timedelta(days=6))
     async with app.session_factory() as session:
         await session.execute(update(Delivery).where(Delivery.key.like("rem:%")).values(not_before=None))
         await session.commit()

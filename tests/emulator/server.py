@@ -1127,6 +1127,10 @@ class TelegramEmulator:
     def pending_updates(self) -> int:
         return len(self._updates)
 
+    def abandon_callback(self, query_id: str) -> None:
+        """The bot process died while handling this query (a crash test): nobody can answer it now."""
+        self._callbacks.pop(query_id, None)
+
     def unanswered_callbacks(self) -> list[PendingCallback]:
         return [cb for cb in self._callbacks.values() if not cb.answered]
 

@@ -17,7 +17,6 @@ from models.directory import (
     DirectoryError,
     DirectoryRow,
     fold,
-    format_report,
     import_file,
     import_rows,
     read_bytes,
@@ -25,6 +24,7 @@ from models.directory import (
 )
 from models.entities import Approval, Invite, Member, Organisation
 from tests.dbutil import migrated_db
+from ui.texts import directory_report
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "organisations.csv"
 
@@ -96,11 +96,11 @@ async def test_bad_rows_are_rejected_with_line_numbers_and_the_rest_imported(db:
     assert "не указан код" in rejected[9]
     assert "v1 указан как муниципалитет" in rejected[10]
     assert len(report.added) == 5
-    text = format_report(report, html=False)
+    text = directory_report(report, html=False)
     assert "Добавлено: 5" in text
     assert "Отклонено: 7" in text
     assert "строка 4: неизвестный тип «лицей»" in text
-    html = format_report(report, html=True)
+    html = directory_report(report, html=True)
     assert html.startswith("<b>")
     assert "«Средняя школа № 1»" in html
 
@@ -171,7 +171,7 @@ async def test_prune_never_deletes_organisations_in_use(db: Factory) -> None:
     assert "привязаны" in kept["mo-vyazma"]
     assert sorted(left) == sorted({"region", *kept})
     assert {e.code for e in report.deleted} == set(orgs) - set(left)
-    assert "Удалено: 11; оставлено (используются): 5" in format_report(report, html=False)
+    assert "Удалено: 11; оставлено (используются): 5" in directory_report(report, html=False)
 
 
 async def test_kind_of_an_organisation_with_members_cannot_change(db: Factory) -> None:
@@ -196,7 +196,7 @@ async def test_dry_run_reports_without_saving(db: Factory) -> None:
         report = await import_file(session, EXAMPLE, dry_run=True)
         assert len(report.added) == 17
         assert await by_code(session) == {}
-    assert format_report(report, html=False).startswith("Проверка справочника (ничего не сохранено)")
+    assert directory_report(report, html=False).startswith("Проверка справочника (ничего не сохранено)")
 
 
 async def test_xlsx_with_the_same_columns(db: Factory, tmp_path: Path) -> None:
@@ -270,6 +270,6 @@ def test_long_reports_are_cut() -> None:
     from models.directory import Entry, ImportReport
 
     report = ImportReport(rows=len(rows), rejected=[Entry(r.line, r.code, "<b>" * 100, "x" * 500) for r in rows])
-    text = format_report(report, html=True)
+    text = directory_report(report, html=True)
     assert "…и ещё 183" in text
     assert len(text) < 4096

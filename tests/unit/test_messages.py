@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.messages import TEXT_LIMIT, group_blocks, pack_blocks, visible_length
+from ui.messages import TEXT_LIMIT, group_blocks, pack_blocks, visible_length
 
 
 def test_visible_length_counts_text_not_markup() -> None:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import reports
+from models import publishing, reports
+from models.config import Config
 from models.entities import (
     Addressee,
     Approval,
     Assignment,
+    Delivery,
+    ExtensionRequest,
     Member,
     Organisation,
     Recommendation,
     Resolution,
     ResolutionState,
     Status,
+    StatusReport,
 )
-from tests.dbutil import migrated_db
+from tests.dbutil import migrated_db, rendered_notices
 
 
 async def _world(session: AsyncSession) -> tuple[Member, Member, Assignment, Resolution]:
@@ -46,14 +53,14 @@ async def test_done_closes_at_once_only_without_review(database_url: str, review
     async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
         director, _stranger, assignment, _res = await _world(session)
         _item, row, refusal = await reports.report(
-            session, director, assignment.id, Status.DONE, review_required=review
+            session, director, assignment.id, Status.DONE, config=Config(review_required=review)
         )
         assert refusal is None
         assert row is not None
         assert row.status == expected
         # The same click again records nothing new.
         _item, again, refusal = await reports.report(
-            session, director, assignment.id, Status.DONE, review_required=review
+            session, director, assignment.id, Status.DONE, config=Config(review_required=review)
         )
         assert again is None
 
@@ -61,17 +68,17 @@ async def test_done_closes_at_once_only_without_review(database_url: str, review
 async def test_refusals_change_nothing(database_url: str) -> None:
     async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
         director, stranger, assignment, resolution = await _world(session)
-        _i, row, refusal = await reports.report(session, stranger, assignment.id, Status.DONE, review_required=True)
+        _i, row, refusal = await reports.report(session, stranger, assignment.id, Status.DONE, config=Config())
         assert (row, refusal) == (None, reports.Refusal.FOREIGN)
         director.approval = Approval.REMOVED
-        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, review_required=True)
+        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, config=Config())
         assert (row, refusal) == (None, reports.Refusal.NOT_MEMBER)
         director.approval = Approval.APPROVED
         resolution.state = ResolutionState.WITHDRAWN
         await session.commit()
-        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, review_required=True)
+        _i, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, config=Config())
         assert (row, refusal) == (None, reports.Refusal.WITHDRAWN)
-        _i, row, refusal = await reports.report(session, director, 999_999, Status.DONE, review_required=True)
+        _i, row, refusal = await reports.report(session, director, 999_999, Status.DONE, config=Config())
         assert refusal == reports.Refusal.NOT_FOUND
         await session.refresh(assignment)
         assert assignment.status == Status.IN_PROGRESS
@@ -81,10 +88,51 @@ async def test_a_late_acknowledgement_does_not_undo_a_colleagues_report(database
     """Each member has their own copy of the card: the deputy's stale «Ознакомлен» comes after the director's report."""
     async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
         director, _stranger, assignment, _res = await _world(session)
-        await reports.report(session, director, assignment.id, Status.IN_PROGRESS, review_required=True)
+        await reports.report(session, director, assignment.id, Status.IN_PROGRESS, config=Config())
         _item, row, refusal = await reports.report(
-            session, director, assignment.id, Status.ACKNOWLEDGED, review_required=True
+            session, director, assignment.id, Status.ACKNOWLEDGED, config=Config()
         )
         assert (row, refusal) == (None, None)
         await session.refresh(assignment)
         assert assignment.status == Status.IN_PROGRESS
+
+
+async def test_an_extension_cannot_be_approved_after_the_resolution_is_withdrawn(database_url: str) -> None:
+    """The reviewer's stale «Одобрить» on a withdrawn resolution: refused, the date stays, nobody is told."""
+    admins = Config(admin_ids=frozenset({9}))
+    async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
+        director, _stranger, assignment, resolution = await _world(session)
+        assignment.due = date(2030, 3, 1)
+        await session.commit()
+        refusal = await reports.request_extension(
+            session, director, assignment_id=assignment.id, new_due=date(2030, 4, 1), reason="нет учителя",
+            today=date(2030, 2, 1), config=admins,
+        )  # fmt: skip
+        assert refusal is None
+        request_id = await session.scalar(select(ExtensionRequest.id))
+        assert request_id is not None
+        await publishing.withdraw(session, resolution_id=resolution.id)
+        queued = await session.scalar(select(func.count()).select_from(Delivery))
+
+        refusal = await reports.decide_extension(
+            session, reviewer_id=9, request_id=request_id, approve=True, config=admins
+        )
+        assert refusal == reports.Refusal.WITHDRAWN
+        await session.refresh(assignment)
+        assert assignment.due == date(2030, 3, 1)
+        assert await session.scalar(select(ExtensionRequest.state)) == "pending"
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == queued
+        assert await rendered_notices(session, director.user_id) == []
+
+
+async def test_done_and_its_review_request_are_one_commit(database_url: str) -> None:
+    """«Выполнено» and the question to the reviewers land together: a failure after the report rolls back both."""
+    admins = Config(admin_ids=frozenset({9}))
+    async with migrated_db(database_url) as (_engine, sessions), sessions() as session:
+        director, _stranger, assignment, _res = await _world(session)
+        _item, row, refusal = await reports.report(session, director, assignment.id, Status.DONE, config=admins)
+        assert refusal is None
+        assert row is not None
+        (question,) = await rendered_notices(session, 9)
+        assert "сообщает о выполнении" in question
+        assert await session.scalar(select(func.count()).select_from(StatusReport)) == 1

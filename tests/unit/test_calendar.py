@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from scheduler.calendar import DayOff, WorkCalendar, describe_due
+from models.calendar import DayOff, WorkCalendar
+from ui.texts import describe_due
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_next_and_previous_working_day(day: date, following: date, preceding: da
     ],
 )
 def test_describe_due(day: date, text: str) -> None:
-    assert describe_due(day) == text
+    assert describe_due(day, WorkCalendar()) == text
 
 
 def test_describe_due_with_extra_day_off() -> None:

@@ -14,8 +14,6 @@ from functools import cache
 
 import holidays
 
-from handlers import texts
-
 _SEARCH_LIMIT = 366  # no year has a run of days off this long; guards against a bad extra_days_off list
 
 
@@ -85,15 +83,3 @@ class WorkCalendar:
                 return day
             day += timedelta(days=step)
         raise ValueError("no working day within a year: check EXTRA_DAYS_OFF")
-
-    def describe_due(self, day: date) -> str:
-        """A due date as members read it, saying when it falls on a day off."""
-        reason = self.day_off(day)
-        if reason is None:
-            return texts.fmt_date(day)
-        return f"{texts.fmt_date(day)} ({texts.DAY_OFF_NAMES[reason]})"
-
-
-def describe_due(day: date, calendar: WorkCalendar | None = None) -> str:
-    """«15 мая 2026 г.», or «9 мая 2026 г. (праздничный день)» when the date is not a working day."""
-    return (calendar or WorkCalendar()).describe_due(day)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from models import rules
+from models.calendar import WorkCalendar
 from models.entities import Status
-from scheduler import rules
-from scheduler.calendar import WorkCalendar
-from scheduler.rules import ItemSnapshot, Kind, Period, RuleConfig
+from models.rules import ItemSnapshot, Kind, Period, RuleConfig
 
 MSK = ZoneInfo("Europe/Moscow")
 YEKT = ZoneInfo("Asia/Yekaterinburg")  # UTC+5

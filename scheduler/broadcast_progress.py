@@ -12,10 +12,9 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
-from handlers.texts import progress_text
 from models.entities import Broadcast, Delivery, DeliveryState, Resolution
 from models.timeutil import utcnow
+from ui.texts import progress_text
 
 log = logging.getLogger(__name__)
 OPEN_STATES = {DeliveryState.PENDING, DeliveryState.SENDING}
@@ -26,21 +25,32 @@ class ProgressReporter:
         self,
         bot: Bot,
         session_factory: async_sessionmaker[AsyncSession],
-        settings: Settings,
         *,
+        interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
-        self.interval = settings.progress_edit_interval_seconds
+        self.interval = interval
         self.clock = clock
         self._last_edit: dict[str, float] = {}
         self._paused_until = 0.0
+        self._last_scan = -1e9
 
     async def refresh(self, batches: set[str]) -> None:
-        """Update the progress of every batch touched; finished batches leave the set."""
+        """Update the progress of every batch touched; finished batches leave the set.
+
+        Open broadcasts are also looked up in the database now and then: one with nothing to send (nobody
+        connected yet) or one left open by a restart still gets its final summary.
+        """
         if self.clock() < self._paused_until:
             return
+        if self.clock() - self._last_scan >= self.interval:
+            self._last_scan = self.clock()
+            async with self.session_factory() as session:
+                batches |= set(
+                    (await session.scalars(select(Broadcast.batch).where(Broadcast.finished_at.is_(None)))).all()
+                )
         for batch in list(batches):
             try:
                 finished = await self._refresh_one(batch)

@@ -82,11 +82,12 @@ class ExtAction(StrEnum):
     DECLINE = "no"
 
 
-class ExtCb(CallbackData, prefix="ext1"):
-    """Extension of a due date: `ref` is the assignment id for ASK, the request id otherwise."""
+class ExtCb(CallbackData, prefix="ext2"):
+    """Extension of a due date: a member asks (ASK, about an assignment), a reviewer decides a request."""
 
     action: ExtAction
-    ref: int
+    assignment_id: int = 0
+    request_id: int = 0
 
 
 class JoinStep(StrEnum):
@@ -96,12 +97,13 @@ class JoinStep(StrEnum):
     PAGE = "page"  # page through a list
 
 
-class JoinCb(CallbackData, prefix="join1"):
+class JoinCb(CallbackData, prefix="join2"):
     """Onboarding by request: kind → (municipality) → organisation, ids only."""
 
     step: JoinStep
     kind: str = ""
-    ref: int = 0  # municipality or organisation id
+    municipality_id: int = 0
+    organisation_id: int = 0
     page: int = 0
 
 
@@ -141,10 +143,12 @@ class AdminAction(StrEnum):
     REMOVE = "rm"
 
 
-class AdminCb(CallbackData, prefix="adm1"):
+class AdminCb(CallbackData, prefix="adm2"):
     action: AdminAction
     kind: str = ""
-    ref: int = 0
+    organisation_id: int = 0
+    invite_id: int = 0
+    member_id: int = 0
     page: int = 0
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import (
+from ui.callbacks import (
     AdminAction,
     AdminCb,
     CommentCb,
@@ -29,8 +29,8 @@ from handlers.callbacks import (
     SnoozeCb,
     TasksCb,
 )
-from handlers.texts import KIND_LABELS, QUIET_PRESETS, TIMEZONES, report_button, snooze_button
-from models.messages import shorten
+from ui.messages import shorten
+from ui.texts import KIND_LABELS, QUIET_PRESETS, TIMEZONES, report_button, snooze_button
 
 if TYPE_CHECKING:
     from models.publishing import Preview
@@ -78,7 +78,7 @@ def item_card_keyboard(assignment_id: int, *, has_due: bool) -> InlineKeyboardMa
     for action in STATUS_ACTIONS:
         builder.button(text=REPORT_LABELS[action], callback_data=ReportCb(assignment_id=assignment_id, action=action))
     if has_due:
-        builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, ref=assignment_id))
+        builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, assignment_id=assignment_id))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -206,8 +206,8 @@ def tasks_keyboard(lines: list[tuple[int, int, str]], page: int, pages: int) -> 
 
 def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="Одобрить", callback_data=ExtCb(action=ExtAction.APPROVE, ref=request_id))
-    builder.button(text="Отклонить", callback_data=ExtCb(action=ExtAction.DECLINE, ref=request_id))
+    builder.button(text="Одобрить", callback_data=ExtCb(action=ExtAction.APPROVE, request_id=request_id))
+    builder.button(text="Отклонить", callback_data=ExtCb(action=ExtAction.DECLINE, request_id=request_id))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -247,10 +247,17 @@ def org_page_keyboard(
     """A page of organisations to pick from, with arrows when there are more."""
     builder = InlineKeyboardBuilder()
     for org_id, name in items:
-        builder.button(text=shorten(name, 60), callback_data=JoinCb(step=next_step, kind=kind, ref=org_id))
+        chosen = (
+            JoinCb(step=next_step, kind=kind, municipality_id=org_id)
+            if next_step == JoinStep.MUNICIPALITY
+            else JoinCb(step=next_step, kind=kind, municipality_id=parent, organisation_id=org_id)
+        )
+        builder.button(text=shorten(name, 60), callback_data=chosen)
     nav = page_arrows(page, total, per_page)
     for text, target in nav:
-        builder.button(text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, ref=parent, page=target))
+        builder.button(
+            text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, municipality_id=parent, page=target)
+        )
     builder.adjust(*([1] * len(items)), max(1, len(nav)))
     return builder.as_markup()
 
@@ -312,7 +319,7 @@ def admin_org_keyboard(
     page_action = AdminAction.INVITE_PAGE if action == AdminAction.INVITE_ORG else AdminAction.MEMBERS_PAGE
     builder = InlineKeyboardBuilder()
     for org_id, name in items:
-        builder.button(text=shorten(name, 60), callback_data=AdminCb(action=action, kind=kind, ref=org_id))
+        builder.button(text=shorten(name, 60), callback_data=AdminCb(action=action, kind=kind, organisation_id=org_id))
     nav = page_arrows(page, total, per_page)
     for text, target in nav:
         builder.button(text=text, callback_data=AdminCb(action=page_action, kind=kind, page=target))
@@ -322,7 +329,7 @@ def admin_org_keyboard(
 
 def invite_keyboard(invite_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="Отозвать приглашение", callback_data=AdminCb(action=AdminAction.REVOKE, ref=invite_id))
+    builder.button(text="Отозвать приглашение", callback_data=AdminCb(action=AdminAction.REVOKE, invite_id=invite_id))
     return builder.as_markup()
 
 
@@ -331,7 +338,7 @@ def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     for member_id, name in members:
         builder.button(
             text=f"Исключить: {shorten(name or 'без имени', 40)}",
-            callback_data=AdminCb(action=AdminAction.REMOVE, ref=member_id),
+            callback_data=AdminCb(action=AdminAction.REMOVE, member_id=member_id),
         )
     builder.adjust(1)
     return builder.as_markup()

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, Select, Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import texts
-from handlers.keyboards import reminder_keyboard
-from models import outbox
+from models import outbox, rules
+from models.config import Config
 from models.entities import (
     Addressee,
     Approval,
@@ -43,20 +42,12 @@ from models.entities import (
     Snooze,
     Status,
 )
-from models.messages import visible_length
-from scheduler import rules
-from scheduler.rules import ItemSnapshot, Kind, Moment, RuleConfig, naive_utc
-
-if TYPE_CHECKING:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from bot.settings import Settings
+from models.notices import NoticeKind, notice
+from models.rules import ItemSnapshot, Kind, Moment, RuleConfig, naive_utc
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
 SNOOZE_DAYS = 3
-MESSAGE_LIMIT = 3800  # visible characters of the item list; Telegram's limit is 4096
 _IN_CHUNK = 500  # ids per IN (...) list: far below SQLite's bound-parameter limit
 _EASTMOST = ZoneInfo("Etc/GMT-14")  # UTC+14: no member's local date is later than here
 
@@ -90,18 +81,15 @@ class _Context:
     digest_at: time
 
     @classmethod
-    def from_settings(cls, settings: Settings | None) -> _Context:
-        if settings is None:
-            cfg = RuleConfig()
-            return cls(cfg, cfg.zone, time(21, 0), time(9, 0), frozenset(), 0, time(10, 0))
+    def of(cls, config: Config) -> _Context:
         return cls(
-            cfg=RuleConfig.from_settings(settings),
-            zone=settings.zone,
-            quiet_start=settings.quiet_hours_start,
-            quiet_end=settings.quiet_hours_end,
-            admin_ids=settings.admin_ids,
-            digest_weekday=settings.digest_weekday,
-            digest_at=settings.digest_time,
+            cfg=config.rules,
+            zone=config.rules.zone,
+            quiet_start=config.quiet_start,
+            quiet_end=config.quiet_end,
+            admin_ids=config.admin_ids,
+            digest_weekday=config.digest_weekday,
+            digest_at=config.digest_at,
         )
 
 
@@ -118,8 +106,13 @@ class _Recipient:
         return rules.is_paused(self.paused_until, self.zone, now)
 
     def not_before(self, ctx: _Context, now: datetime) -> datetime:
+        """At the reminder time of the member's own zone, outside their quiet hours, on a working day."""
         return rules.deliver_at(
-            now, zone=self.zone, quiet_start=self.quiet_start, quiet_end=self.quiet_end, calendar=ctx.cfg.calendar
+            ctx.cfg.member_slot(now, self.zone),
+            zone=self.zone,
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            calendar=ctx.cfg.calendar,
         )
 
 
@@ -273,60 +266,21 @@ def _item(row: Row[Any], now: datetime) -> _Item:
     )
 
 
-def _note(item: _Item, ctx: _Context, now: datetime) -> str | None:
-    """The date line of an item: the due date and days left or overdue, the start, or the new period."""
-    snap, cfg = item.snapshot, ctx.cfg
-    today = cfg.local_date(now)
-    kind = item.moment.kind if item.moment else None
-    if kind is Kind.UNACKNOWLEDGED:
-        due = f", срок: {cfg.calendar.describe_due(snap.due)}" if snap.due is not None else ""
-        return texts.REMINDER_UNACKNOWLEDGED + due
-    if kind is Kind.PERIOD_START and item.moment is not None and snap.period is not None:
-        return texts.reminder_period_note(snap.period, texts.fmt_date(item.moment.day))
-    if snap.starts is not None and (kind is Kind.START or snap.due is None):
-        return texts.reminder_start_note(texts.fmt_date(snap.starts), (snap.starts - today).days)
-    if snap.due is not None:
-        return texts.reminder_due_note(cfg.calendar.describe_due(snap.due), (snap.due - today).days)
-    if snap.period is not None:
-        return f"🔁 {texts.PERIOD_NAMES.get(snap.period, snap.period)}"
-    return None
-
-
-def _compose(head: str, blocks: list[str]) -> tuple[str, int]:
-    """Head and as many item blocks as fit in one message; returns the text and how many are shown."""
-    parts = [head]
-    size = visible_length(head)
-    shown = 0
-    for block in blocks:
-        length = visible_length(block) + 2
-        if shown and size + length > MESSAGE_LIMIT:
-            break
-        parts.append(block)
-        size += length
-        shown += 1
-    if shown < len(blocks):
-        parts.append(texts.REMINDER_MORE.format(n=len(blocks) - shown))
-    return "\n\n".join(parts), shown
-
-
 def _stamp(t: datetime | None, fallback: datetime) -> str:
     return (t or fallback).strftime("%Y%m%dT%H%M")
 
 
 def _reminder_row(recipient: _Recipient, items: list[_Item], ctx: _Context, now: datetime) -> dict[str, Any]:
     items.sort(key=lambda i: i.order)
-    blocks = [texts.reminder_item(n, i.title, i.text, _note(i, ctx, now)) for n, i in enumerate(items, 1)]
-    text, shown = _compose(texts.REMINDER_HEAD, blocks)
-    text += "\n\n" + texts.REMINDER_FOOT
-    markup = reminder_keyboard([(n, i.id) for n, i in enumerate(items[:shown], 1)], snooze_days=SNOOZE_DAYS)
     slot = max((i.planned for i in items if i.planned is not None), default=now)
+    kinds = [[i.id, str(i.moment.kind) if i.moment else None] for i in items]
     return {
         # Per member × planned slot × first item: batches never share items, so keys never collide,
         # and a re-run of the same batch (after a crash before commit) yields the same key.
         "key": f"rem:{recipient.member_id}:{_stamp(slot, now)}:{items[0].id}",
         "chat_id": recipient.chat_id,
         "member_id": recipient.member_id,
-        "payload": outbox.payload(text, markup.model_dump(exclude_none=True, mode="json")),
+        "payload": notice(NoticeKind.REMINDER, items=kinds),
         "priority": outbox.PRIORITY_BULK,
         "not_before": recipient.not_before(ctx, now),
     }
@@ -334,22 +288,12 @@ def _reminder_row(recipient: _Recipient, items: list[_Item], ctx: _Context, now:
 
 def _escalation_row(recipient: _Recipient, items: list[_Item], ctx: _Context, now: datetime) -> dict[str, Any]:
     items.sort(key=lambda i: (i.org_name, i.organisation_id, i.order))
-    days = texts.count(ctx.cfg.escalate_after_days, "день", "дня", "дней")
-    blocks: list[str] = []
-    org: int | None = None
-    for number, item in enumerate(items, 1):
-        block = texts.reminder_item(number, item.title, item.text, _note(item, ctx, now))
-        if item.organisation_id != org:
-            org = item.organisation_id
-            block = texts.escalation_org(item.org_name) + "\n" + block
-        blocks.append(block)
-    text, _ = _compose(texts.ESCALATION_HEAD.format(days=days), blocks)
     slot = max((i.planned for i in items if i.planned is not None), default=now)
     return {
         "key": f"esc:{recipient.chat_id}:{_stamp(slot, now)}:{min(i.id for i in items)}",
         "chat_id": recipient.chat_id,
         "member_id": recipient.member_id,
-        "payload": outbox.payload(text),
+        "payload": notice(NoticeKind.ESCALATION, items=[i.id for i in items], days=ctx.cfg.escalate_after_days),
         "priority": outbox.PRIORITY_NOTICE,
         "not_before": recipient.not_before(ctx, now),
     }
@@ -472,12 +416,13 @@ def _decide(item: _Item, snoozes: Sequence[Row[Any]], cfg: RuleConfig, now: date
     item.moment = for_members[-1] if for_members else None
     escalate = False
     if fired:
-        snap = replace(snap, last_reminder_at=now)
+        snap = replace(snap, last_reminder_at=rules.handled_until(snap, cfg, now, fired))
         escalate = rules.escalation_due(snap, cfg, now)
         if escalate:
             snap = replace(snap, escalated_at=now)
     running = {s.member_id: s.until for s in snoozes if s.until > now}
-    following = [t for t in [rules.next_reminder_at(snap, cfg, now), *running.values()] if t is not None]
+    upcoming = rules.next_reminder_at(snap, cfg, max(now, snap.floor))
+    following = [t for t in [upcoming, *running.values()] if t is not None]
     reminded = rules.wants_reminders(snap.status)
     return _Decision(
         snapshot=snap,
@@ -500,14 +445,14 @@ def _times(assignment_id: int, following: datetime | None, snap: ItemSnapshot) -
 
 async def tick(
     session_factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
+    config: Config,
     now: datetime,
     *,
     batch: int = 1000,
     max_batches: int = 100,
 ) -> TickResult:
     """Queue every reminder due at `now`; one transaction per batch. The next tick goes on if capped."""
-    ctx = _Context.from_settings(settings)
+    ctx = _Context.of(config)
     now = naive_utc(now)
     result = TickResult()
     for _ in range(max_batches):
@@ -524,13 +469,12 @@ async def tick(
 
 
 async def plan_assignments(
-    session: AsyncSession, assignment_ids: Sequence[int], now: datetime, settings: Settings | None = None
+    session: AsyncSession, assignment_ids: Sequence[int], now: datetime, cfg: RuleConfig
 ) -> None:
     """Set `next_reminder_at` of new assignments, or recompute it after a due date or status change.
 
-    Does not commit: it joins the caller's transaction. Without `settings` the documented defaults apply.
+    Does not commit: it joins the caller's transaction.
     """
-    ctx = _Context.from_settings(settings)
     now = naive_utc(now)
     times: list[dict[str, Any]] = []
     ids = sorted(set(assignment_ids))
@@ -546,7 +490,7 @@ async def plan_assignments(
             snap = _snapshot(row, now)
             following = None
             if row.state == ResolutionState.PUBLISHED and not rules.is_closed(snap.status):
-                following = rules.next_reminder_at(snap, ctx.cfg, now)
+                following = rules.next_reminder_at(snap, cfg, max(now, snap.floor))
                 snoozed = pending.get(row.id)
                 if snoozed is not None and (following is None or snoozed < following):
                     following = snoozed
@@ -582,7 +526,7 @@ async def snooze(
 
 async def digest_run(
     session_factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
+    config: Config,
     now: datetime,
     *,
     chunk: int = 200,  # members per transaction: keeps each stretch of CPU work between awaits short
@@ -593,7 +537,7 @@ async def digest_run(
     due when their last digest is older than the latest digest day (`rules.digest_day`), which after a
     downtime of any length is still one day. Members on pause are skipped and catch up afterwards.
     """
-    ctx = _Context.from_settings(settings)
+    ctx = _Context.of(config)
     now = naive_utc(now)
     result = DigestResult()
     calendar = ctx.cfg.calendar
@@ -668,15 +612,12 @@ async def _digest_chunk(
         items = open_items.get(org_id)
         if not items:
             continue
-        blocks = [texts.reminder_item(n, r.title, r.text, None) for n, r in enumerate(items, 1)]
-        text, shown = _compose(texts.DIGEST_HEAD, blocks)
-        markup = reminder_keyboard([(n, r.id) for n, r in enumerate(items[:shown], 1)], snooze_days=None)
         queued.append(
             {
                 "key": f"dig:{recipient.member_id}:{local_today.isoformat()}",
                 "chat_id": recipient.chat_id,
                 "member_id": recipient.member_id,
-                "payload": outbox.payload(text, markup.model_dump(exclude_none=True, mode="json")),
+                "payload": notice(NoticeKind.DIGEST, items=[r.id for r in items]),
                 "priority": outbox.PRIORITY_BULK,
                 "not_before": recipient.not_before(ctx, now),
             }
@@ -688,34 +629,3 @@ async def _digest_chunk(
         stamps,
     )
     return len(queued)
-
-
-def schedule_jobs(
-    scheduler: AsyncIOScheduler,
-    run_tick: Callable[[], Awaitable[None]],
-    run_digest: Callable[[], Awaitable[None]],
-    *,
-    tick_seconds: float = TICK_SECONDS,
-    digest_minute: int = 0,
-) -> None:
-    """Add the two wake-up jobs. The jobs hold no state: what is due lives in the database.
-
-    APScheduler's defaults would lose runs: `misfire_grace_time` is 1 s, so a run that starts later than
-    that (a busy event loop, a suspended VM) is skipped with only a log line. Hence:
-    - `misfire_grace_time=None`: a late run always runs, however late;
-    - `coalesce=True`: runs missed meanwhile collapse into that one run (the planner catches up anyway);
-    - `max_instances=1`: a slow run is never overlapped by the next one.
-    The digest job runs hourly rather than daily so that every member's time zone reaches its digest
-    time within the hour; a run with nothing due costs one query.
-    """
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    common: dict[str, Any] = {
-        "coalesce": True,
-        "max_instances": 1,
-        "misfire_grace_time": None,
-        "replace_existing": True,
-    }
-    scheduler.add_job(run_tick, IntervalTrigger(seconds=tick_seconds), id="reminders-tick", **common)
-    scheduler.add_job(run_digest, CronTrigger(minute=digest_minute), id="reminders-digest", **common)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from models.messages import shorten
+from ui.messages import shorten
 
 if TYPE_CHECKING:
+    from models.calendar import WorkCalendar
+    from models.directory import Entry, ImportReport
     from models.publishing import Preview
 
 ROLE_NAMES: dict[str, str] = {
@@ -110,7 +112,6 @@ UPLOAD_NOT_ALLOWED = "Файлы резолюций принимают толь�
 UPLOAD_TOO_BIG = "Файл слишком большой: {size} МБ, предел — {limit} МБ. Сожмите документ или разделите его."
 UPLOAD_WRONG_TYPE = "Не могу прочитать «{name}»: пришлите резолюцию в формате .docx, .txt или .pdf."
 UPLOAD_FAILED = "Не удалось разобрать «{name}»: {reason}"
-UPLOAD_READING = "Читаю «{name}»…"
 
 
 def mb(size: int) -> str:
@@ -303,9 +304,6 @@ EXTENSION_DONE_APPROVED = "Одобрено."
 EXTENSION_DONE_DECLINED = "Отклонено."
 
 JOIN_THROTTLED = "Слишком много неверных кодов подряд. Попробуйте через 10 минут или попросите новую ссылку."
-JOIN_DONE = (
-    "Готово! Вы вступили в организацию «{org}» ({role}). Открытые пункты резолюций придут следующими сообщениями."
-)
 JOIN_PENDING = "Ваша заявка на вступление в «{org}» ждёт решения. Я сообщу, когда её рассмотрят."
 JOIN_ALREADY = "Вы уже состоите в организации. Сменить её можно через /leave и новую заявку."
 JOIN_CHOOSE_MUNICIPALITY = "Выберите муниципальное образование:"
@@ -467,3 +465,149 @@ MEMBER_FILE_HINT = (
     "Чтобы приложить файл к отчёту: /tasks → пункт → «Выполнено» или «Есть трудности», затем пришлите файл."
 )
 INVITE_USES_ONE = "одноразовая ссылка"
+
+
+def describe_due(day: date, calendar: WorkCalendar) -> str:
+    """«15 мая 2026 г.», or «9 мая 2026 г. (праздничный день)» when the date is not a working day."""
+    reason = calendar.day_off(day)
+    if reason is None:
+        return fmt_date(day)
+    return f"{fmt_date(day)} ({DAY_OFF_NAMES[reason]})"
+
+
+# --- how the domain's refusals and outcomes read ---------------------------------------------------
+
+REPORT_REFUSALS: dict[str, str] = {
+    "not_found": "Пункт не найден.",
+    "foreign": "Этот пункт адресован другой организации.",
+    "withdrawn": "Резолюция отозвана: действия по ней больше не нужны.",
+    "not_member": "Вы не состоите в организации: отчёты недоступны.",
+    "closed": "Пункт уже закрыт: его приняли как выполненный.",
+    "not_reviewer": "Проверять этот пункт может только муниципальный специалист или администратор.",
+    "not_done": "Пункт уже проверен или его статус изменился.",
+    "decided": "По этому запросу уже принято решение.",
+    "bad_date": "Новый срок должен быть позже сегодняшнего дня и текущего срока. Введите другую дату.",
+    "no_due": "У этого пункта нет срока: переносить нечего.",
+}
+
+PUBLISH_PROBLEMS: dict[str, str] = {
+    "draft_not_found": "Черновик не найден: пришлите файл ещё раз.",
+    "already_published": "Резолюция уже опубликована: менять её нельзя.",
+    "unmapped": "Укажите роль для каждого адресата без роли или пропустите его.",
+    "addressee_not_found": "Адресат не найден.",
+    "not_published": "Резолюция не опубликована или уже отозвана.",
+}
+
+MEMBERSHIP_REFUSALS: dict[str, str] = {
+    "organisation_not_found": "Организация не найдена: возможно, её удалили из справочника.",
+    "invite_not_found": "Приглашение не найдено.",
+    "not_allowed": "Недостаточно прав: муниципальный специалист управляет только школами своего муниципалитета.",
+    "bad_role": "Неизвестная роль.",
+    "bad_limits": "Число использований — от 1 до 1000, срок действия — от 1 до 365 дней.",
+    "already_member": (
+        "Вы уже участник организации. Участник состоит только в одной организации: "
+        "чтобы перейти в другую, сначала выйдите из текущей."
+    ),
+}
+
+JOIN_OUTCOMES: dict[str, str] = {
+    "joined": "Готово: вы участник организации «{org}». Сюда будут приходить резолюции и напоминания о сроках.",
+    "already_joined": "Вы уже участник организации «{org}».",
+    "unknown": "Приглашение не найдено. Проверьте ссылку или попросите новое приглашение.",
+    "expired": "Срок действия приглашения истёк. Попросите новое у того, кто его выдал.",
+    "revoked": "Это приглашение отозвано. Попросите новое у того, кто его выдал.",
+    "used_up": "Это приглашение уже использовано. Попросите новое у того, кто его выдал.",
+    "member_elsewhere": (
+        "Вы уже участник организации «{org}», а участник состоит только в одной организации. "
+        "Чтобы перейти в другую, сначала выйдите из текущей."
+    ),
+}
+
+DECISION_OUTCOMES: dict[str, str] = {
+    "approved": "Заявка одобрена: {name} — участник организации «{org}».",
+    "rejected": "Заявка отклонена: {name}, «{org}».",
+    "already_decided": "Эта заявка уже {state}.",
+    "not_allowed": "Рассмотреть эту заявку может администратор или муниципальный специалист её муниципалитета.",
+    "not_found": "Заявка не найдена.",
+}
+DECISION_STATES = {
+    "approved": "одобрена",
+    "rejected": "отклонена",
+    "removed": "отозвана",
+    "pending": "изменена заявителем",
+}
+
+REMOVAL_OUTCOMES: dict[str, str] = {
+    "removed": "{name} больше не участник организации «{org}».",
+    "not_member": "{name} уже не участник организации.",
+    "not_allowed": "Исключать участников может администратор или муниципальный специалист для школ своего "
+    "муниципалитета.",
+    "not_found": "Участник не найден.",
+}
+REMOVED_NOTICE = (
+    "Вы больше не участник организации «{org}»: вас исключил администратор или муниципальный специалист."
+)
+
+
+def join_message(outcome: str, organisation: str | None) -> str:
+    return JOIN_OUTCOMES[outcome].format(org=esc(organisation or ""))
+
+
+def decision_message(outcome: str, name: str | None, organisation: str | None, state: str | None) -> str:
+    if outcome == "already_decided" and state not in DECISION_STATES:
+        return "Эта заявка уже рассмотрена."
+    return DECISION_OUTCOMES[outcome].format(
+        name=esc(name or "без имени"), org=esc(organisation or ""), state=DECISION_STATES.get(state or "", "")
+    )
+
+
+def removal_message(outcome: str, name: str | None, organisation: str | None) -> str:
+    return REMOVAL_OUTCOMES[outcome].format(name=esc(name or "без имени"), org=esc(organisation or ""))
+
+
+def refusal(code: str | None) -> str:
+    """How a refused action on an item reads (the domain's `reports.Refusal`)."""
+    return REPORT_REFUSALS[code or "not_found"]
+
+
+
+
+def directory_report(report: ImportReport, *, html: bool, limit: int = 15) -> str:
+    """The report as text: counts, then up to `limit` entries per section.
+
+    `html=True` escapes names for Telegram's HTML mode and bolds the title; with the default limit the
+    text stays under Telegram's 4096 characters.
+    """
+
+    def esc_(text: str) -> str:
+        return escape(text, quote=False) if html else text
+
+    def short(text: str, size: int = 90) -> str:
+        return text if len(text) <= size else text[: size - 1] + "…"
+
+    title = "Проверка справочника (ничего не сохранено)" if report.dry_run else "Справочник организаций загружен"
+    lines = [f"<b>{title}</b>" if html else title, f"Строк с данными: {report.rows}"]
+    lines.append(f"Добавлено: {len(report.added)}")
+    lines.append(f"Изменено: {len(report.changed)}")
+    lines.append(f"Без изменений: {report.unchanged}")
+    lines.append(f"Отклонено: {len(report.rejected)}")
+    if report.deleted or report.kept:
+        lines.append(f"Удалено: {len(report.deleted)}; оставлено (используются): {len(report.kept)}")
+    if report.missing:
+        lines.append(f"Есть в справочнике, но нет в файле: {report.missing} (не удалены)")
+
+    def section(header: str, entries: list[Entry], render: Any) -> None:
+        if not entries:
+            return
+        lines.append("")
+        lines.append(header)
+        lines.extend(f"• {esc_(short(render(e), 200))}" for e in entries[:limit])
+        if len(entries) > limit:
+            lines.append(f"…и ещё {len(entries) - limit}")
+
+    section("Отклонены:", report.rejected, lambda e: f"строка {e.line}: {e.detail}")
+    section("Изменены:", report.changed, lambda e: f"строка {e.line}, код {e.code}: {e.detail}")
+    section("Добавлены:", report.added, lambda e: f"{e.code} — {short(e.name)} ({e.detail})")
+    section("Удалены:", report.deleted, lambda e: f"{e.code} — {short(e.name)}")
+    section("Не удалены:", report.kept, lambda e: f"{e.code} — {short(e.name)}: {e.detail}")
+    return "\n".join(lines)

@@ -8,18 +8,8 @@ import re
 import pytest
 
 from models.entities import Approval, Member, Organisation, OrgKind
-from models.membership import (
-    INVITE_CODE_BYTES,
-    Actor,
-    AttemptLimiter,
-    can_invite,
-    invite_link,
-    is_invite_code,
-    manages,
-    may_act_for,
-    may_view,
-    new_invite_code,
-)
+from models.membership import INVITE_CODE_BYTES, AttemptLimiter, invite_link, is_invite_code, new_invite_code
+from models.policy import Actor, can_invite, manages, may_act_for, may_view
 
 ADMINS = frozenset({1})
 VYAZMA = Organisation(id=10, kind=OrgKind.MUNICIPALITY, name="Вяземский район")

@@ -12,8 +12,10 @@ The rules (defaults in `Settings`, see the README):
 - an item nobody acknowledged («Ознакомлен») gets one reminder `acknowledge_days` (3) after publication;
 - items with none of these dates get no reminders here: the weekly digest lists them.
 
-Every reminder goes out at `at` (10:00) local time of the default zone; `deliver_at` then moves each
-member's message out of their quiet hours and onto a working day in their own zone.
+Days are the default zone's dates. A reminder *moment* is `at` (10:00) in `fire_zone`, the eastmost zone a
+member may live in, so the planner wakes early enough for everyone; each member's message then waits
+(`member_slot`) for `at` in the member's own zone, and `deliver_at` moves it out of their quiet hours and
+onto a working day there.
 
 All datetimes here are naive UTC, like the database; aware ones are accepted and converted.
 """
@@ -25,14 +27,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from models.calendar import WorkCalendar
 from models.entities import Status
-from scheduler.calendar import WorkCalendar
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 
 class Kind(StrEnum):
@@ -107,22 +105,16 @@ class RuleConfig:
     at: time = time(10, 0)  # local time of day of the reminders
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RuleConfig:
-        return cls(
-            days_before=tuple(sorted({d for d in settings.reminder_days_before if d >= 0}, reverse=True)),
-            overdue_every_days=settings.overdue_every_days,
-            escalate_after_days=settings.escalate_after_days,
-            acknowledge_days=settings.acknowledge_within_days,
-            at=settings.digest_time,
-            zone=settings.zone,
-            calendar=WorkCalendar(settings.extra_days_off),
-        )
+    fire_zone: ZoneInfo | None = None  # the eastmost members' zone; None: the default zone
 
     def moment(self, day: date) -> datetime:
-        """`day` at `at` local time, as naive UTC."""
-        return naive_utc(datetime.combine(day, self.at, tzinfo=self.zone))
+        """`day` at `at` in the eastmost zone, as naive UTC: nobody's local `at` comes earlier."""
+        return naive_utc(datetime.combine(day, self.at, tzinfo=self.fire_zone or self.zone))
+
+    def member_slot(self, now: datetime, zone: ZoneInfo) -> datetime:
+        """When a member's reminder fired at `now` may go: `at` on their local date, never before `now`."""
+        local_day = aware_utc(now).astimezone(zone).date()
+        return max(naive_utc(now), naive_utc(datetime.combine(local_day, self.at, tzinfo=zone)))
 
     def local_date(self, t: datetime) -> date:
         return aware_utc(t).astimezone(self.zone).date()
@@ -274,7 +266,10 @@ def next_reminder_at(item: ItemSnapshot, cfg: RuleConfig, after: datetime) -> da
 
 
 def fired(item: ItemSnapshot, cfg: RuleConfig, now: datetime) -> list[Moment]:
-    """Moments in (floor, now]: due now and not yet handled (several only after a downtime)."""
+    """Moments in (floor, now]: due now and not yet handled (several only after a downtime).
+
+    After a downtime the missed moments collapse into one reminder now; a moment still to come on the
+    same local day is then absorbed too (see `handled_until`), so nobody gets two reminders in one day."""
     floor, now = item.floor, naive_utc(now)
     found: list[Moment] = []
     for moment in moments(item, cfg, cfg.local_date(floor)):
@@ -283,6 +278,20 @@ def fired(item: ItemSnapshot, cfg: RuleConfig, now: datetime) -> list[Moment]:
         if moment.at > floor:
             found.append(moment)
     return found
+
+
+def handled_until(item: ItemSnapshot, cfg: RuleConfig, now: datetime, fired_now: list[Moment]) -> datetime:
+    """The new `last_reminder_at` after a reminder fired at `now`.
+
+    Normally `now`. A catch-up sent shortly before the day's own slot stands for that slot as well: the
+    member has just heard about the item and the text is rendered when sent, so a second copy would only
+    repeat it.
+    """
+    now = naive_utc(now)
+    following = next_reminder(item, cfg, now)
+    if fired_now and following is not None and following.day in {cfg.local_date(now), fired_now[-1].day}:
+        return following.at
+    return now
 
 
 def overdue_days(item: ItemSnapshot, cfg: RuleConfig, now: datetime) -> int:
@@ -373,6 +382,7 @@ __all__ = [
     "digest_day",
     "escalation_due",
     "fired",
+    "handled_until",
     "in_quiet_hours",
     "is_closed",
     "is_paused",

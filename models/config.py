@@ -1,0 +1,24 @@
+"""Plain, frozen configuration the domain services take (built once from the settings in `bot/`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from models.calendar import WorkCalendar
+from models.rules import RuleConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    admin_ids: frozenset[int] = frozenset()
+    review_required: bool = True
+    rules: RuleConfig = field(default_factory=RuleConfig)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    digest_weekday: int = 0
+    digest_at: time = time(10, 0)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.rules.calendar

@@ -379,3 +379,13 @@ def first_full_date(text: str) -> date | None:
         if value is not None:
             return value
     return None
+
+
+def any_full_date(text: str) -> date | None:
+    """The first date with day, month and year, whatever stands before it ("приказом от 28.08.2024 № 7")."""
+    for m in _mentions(text):
+        if m.year is not None and m.explicit:
+            value = make_date(m.year, m.month, m.day)
+            if value is not None:
+                return value
+    return None

@@ -155,13 +155,27 @@ def pdf_text(data: bytes) -> str:
     pages = []
     for page in reader.pages:
         try:
-            pages.append(page.extract_text(extraction_mode="layout"))
+            pages.append(_drop_page_number(page.extract_text(extraction_mode="layout")))
         except Exception:  # layout mode is pickier than the plain one on odd fonts
             pages.append(page.extract_text())
     text = "\n\n".join(pages)
     if not any(ch.isalpha() for ch in text):
         raise ParseError(NO_TEXT_LAYER)
     return text
+
+
+# A page number set apart by a wide gap at the start or end of a line ("РЕЗОЛЮЦИЯ          1").
+_PAGE_NUMBER_EDGE = re.compile(r"^\s*[-–—]?\s*\d{1,3}\s*[-–—]?\s{3,}(?=\S)|(?<=\S)\s{3,}[-–—]?\s*\d{1,3}\s*[-–—]?\s*$")
+
+
+def _drop_page_number(page: str) -> str:
+    """Layout mode puts a header or footer page number on the same line as the text beside it; only the
+    first and last lines of a page are looked at, so a number inside the text is never touched."""
+    lines = page.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for i in {*filled[:2], *filled[-2:]}:
+        lines[i] = _PAGE_NUMBER_EDGE.sub("", lines[i])
+    return "\n".join(lines)
 
 
 # --- DOCX ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import io
 import json
 import re
@@ -19,6 +20,7 @@ from models.parsing.extract import docx_text
 
 GENRE = Path(__file__).parent.parent / "fixtures" / "genre"
 TEXTS = sorted(GENRE.glob("*.txt"))
+REAL = sorted((GENRE.parent / "resolutions").glob("*.txt"))
 
 _MARKER = re.compile(
     r"(?P<bullet>[-–—•·*])\s+|(?P<dotted>\d{1,2}(?:\.\d{1,2})*\.)\s+|(?P<paren>\d{1,2}\))\s+|(?P<letter>[а-яa-z])\)\s+"
@@ -151,6 +153,48 @@ def test_docx_letters_and_bullets_are_rendered() -> None:
 def test_pdf_with_text_layer_parses_to_the_same_json() -> None:
     """g01_numbered.pdf: made once by make_pdf.py (reportlab, DejaVu); own wrapping and page footers."""
     assert parse_file(GENRE / "g01_numbered.pdf").to_json_dict() == expected("g01_numbered")
+
+
+def test_pdf_without_paragraph_gaps_and_a_page_number_on_the_first_line() -> None:
+    """g11_pdf_layout.pdf: no blank line anywhere in its text layer, so the title runs into the preamble
+    and the first heading, headings wrap over two lines, and "1" ends the very first line."""
+    assert parse_file(GENRE / "g11_pdf_layout.pdf").to_json_dict() == expected("g11_pdf_layout")
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name[:3])
+def test_real_resolution_as_a4_pdf_parses_like_its_txt(path: Path) -> None:
+    """real_NNN.pdf: the real resolutions rendered by make_pdf.py; one lost a whole addressee once."""
+    pdf = GENRE / f"real_{path.name[:3]}.pdf"
+    assert parse_file(pdf).to_json_dict() == parse_file(path).to_json_dict()
+
+
+def _make_pdf() -> Any:
+    """make_pdf.py as a module, or a skip where reportlab is not installed (it is no project dependency)."""
+    pytest.importorskip("reportlab")
+    spec = importlib.util.spec_from_file_location("make_pdf", GENRE / "make_pdf.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LAYOUTS = {
+    "a4": {"pagesize": "A4"},
+    "a5": {"pagesize": "A5"},
+    "a4-no-gaps-number-first": {"pagesize": "A4", "gaps": False, "number": "first-line"},
+    "a5-no-gaps": {"pagesize": "A5", "gaps": False},
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("path", REAL + TEXTS, ids=lambda p: p.stem[:16])
+def test_rendered_pdf_parses_like_the_txt(path: Path, layout: str) -> None:
+    make_pdf = _make_pdf()
+    options = dict(LAYOUTS[layout])
+    options["pagesize"] = getattr(make_pdf, options["pagesize"])
+    data = make_pdf.render(path.read_text(encoding="utf-8"), **options)
+    assert parse_bytes(data, "resolution.pdf").to_json_dict() == parse_file(path).to_json_dict()
 
 
 # --- encodings and line ends -----------------------------------------------------------------------

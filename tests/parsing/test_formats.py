@@ -179,7 +179,7 @@ def _make_pdf() -> Any:
     return module
 
 
-LAYOUTS = {
+LAYOUTS: dict[str, dict[str, Any]] = {
     "a4": {"pagesize": "A4"},
     "a5": {"pagesize": "A5"},
     "a4-no-gaps-number-first": {"pagesize": "A4", "gaps": False, "number": "first-line"},

@@ -336,10 +336,10 @@ def heading_of(unit: Unit, following: Unit | None) -> _Heading | None:
         heading = _MODAL_END.sub("", text[begin : verb.start()])  # "Педагогам рекомендуется использовать …"
         return _Heading(_clean_heading(heading), rest)
     if text.endswith(":"):
-        return _Heading(_clean_heading(text[begin:]))
+        return _Heading(_clean_heading(_MODAL_END.sub("", text[begin:])))  # "Школам рекомендуется:"
     unfinished = not text.endswith((*_TERMINAL, ",")) and unit.kind != "bullet" and len(words) <= 40
     if unfinished and _is_item_like(following):
-        return _Heading(_clean_heading(text[begin:]))
+        return _Heading(_clean_heading(_MODAL_END.sub("", text[begin:])))
     return None
 
 
@@ -512,6 +512,10 @@ def _title(units: list[Unit], first: int = 0) -> tuple[str, int]:
     )
     if idx is None:
         return "", first
+    # A letterhead ("Министерство образования и науки Смоленской области") above «РЕЗОЛЮЦИЯ» is not the title.
+    named = next((i for i in range(idx, min(idx + 4, len(units))) if _TITLE_LINE_RE.match(units[i].text)), idx)
+    if all(units[i].kind is None and _marker_line(units[i]) is None for i in range(idx, named)):
+        idx = named
     _cut_preamble(units, idx)
     unit = units[idx]
     following = units[idx + 1] if idx + 1 < len(units) else None

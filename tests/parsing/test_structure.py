@@ -478,3 +478,18 @@ def test_a_heading_wrapped_over_two_capitalised_lines_stays_one() -> None:
         "ДЕПАРТАМЕНТУ СМОЛЕНСКОЙ ОБЛАСТИ ПО ОБРАЗОВАНИЮ И НАУКЕ",
         "Общеобразовательным организациям Смоленской области",
     ]
+
+
+@pytest.mark.parametrize("modal", ["рекомендуется", "необходимо", "предлагается", "рекомендовать"])
+def test_a_modal_word_ends_no_heading(modal: str) -> None:
+    parsed = parse_text(HEAD + f"Руководителям образовательных организаций {modal}:\n- провести урок.")
+    assert headings(parsed) == ["Руководителям образовательных организаций"]
+    assert items(parsed) == ["провести урок"]
+
+
+def test_a_letterhead_above_the_resolution_is_not_its_title() -> None:
+    parsed = parse_text(
+        "Министерство образования и науки Смоленской области\n\nРЕЗОЛЮЦИЯ\nобластного форума\n\n"
+        "Школам:\n- провести урок."
+    )
+    assert parsed.title == "РЕЗОЛЮЦИЯ областного форума"

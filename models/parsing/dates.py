@@ -20,6 +20,10 @@ MONTHS = {
     "июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }  # fmt: skip
 _MONTH = "|".join(MONTHS)
+# A month as a period: "в марте", "до конца марта", "срок: март 2025 г." (the stems of all its cases).
+_MONTH_STEMS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр",
+                "декабр")  # fmt: skip
+_MONTH_FORM = r"(?:январ|феврал|апрел|июн|июл|сентябр|октябр|ноябр|декабр)(?:ь|я|е)|(?:март|август)(?:а|е)?|ма(?:й|я|е)"
 _YEAR_WORD = r"(?:\s*(?:года|году|годом|г\.?)(?!\w))?"
 
 _TEXT_DATE_RE = re.compile(
@@ -46,6 +50,16 @@ _SCHOOL_YEAR_RE = re.compile(
 )
 _YEAR_RE = re.compile(r"(?<!\w)(?P<y>\d{4})\s*(?:года|году|г\.?)(?!\w)", re.IGNORECASE)
 _YEARS_RE = re.compile(r"(?<!\w)в\s+(?P<y1>\d{4})\s*[-–—]\s*(?P<y2>\d{4})\s*(?:годах|гг\.?)", re.IGNORECASE)
+_MONTH_PERIOD_RE = re.compile(
+    rf"(?<![\w.])(?P<m1>{_MONTH_FORM})(?:\s*(?:[-–—]|(?P<to>по|до))\s*(?P<m2>{_MONTH_FORM}))?(?![^\W\d_])"
+    rf"(?:\s*(?P<y>\d{{4}})(?!\d){_YEAR_WORD})?",
+    re.IGNORECASE,
+)
+_DUE_MONTH_PREFIX = re.compile(
+    r"(?<!\w)(?:в\s+течение|в|во|до\s+конца|до\s+окончания|на\s+протяжении|в\s+ходе|не\s+позднее|в\s+период)\s*$"
+    r"|(?:^|[:(–—-]|срок\w*)\s*$",  # "срок исполнения: март 2025 г.", "(март 2025 г.)"
+    re.IGNORECASE,
+)
 _END_OF_THIS_YEAR_RE = re.compile(r"(?<!\w)до\s+конца\s+(?:текущего\s+|этого\s+)?года(?!\w)", re.IGNORECASE)
 
 # What stands right before a date decides its meaning.
@@ -248,12 +262,50 @@ def _period_phrases(text: str, ref: date | None) -> Iterator[tuple[str, date]]:
             continue
         if value:
             yield kind, value
+    yield from _months(text, ref)
     for m in _YEARS_RE.finditer(text):
         value = make_date(int(m["y2"]), 12, 31)
         if value and int(m["y1"]) <= int(m["y2"]):
             yield "due", value
     if ref is not None and _END_OF_THIS_YEAR_RE.search(text):
         yield "due", date(ref.year, 12, 31)
+
+
+def _month_no(word: str) -> int:
+    w = word.lower()
+    return next(i for i, stem in enumerate(_MONTH_STEMS, 1) if w.startswith(stem) and (stem != "ма" or len(w) == 3))
+
+
+def _months(text: str, ref: date | None) -> Iterator[tuple[str, date]]:
+    """A month is a period like a quarter: "в марте 2025 года", "до конца марта" are due on its last day,
+    "с марта 2025 года" starts on its first; "в июне–августе 2025 года", "с марта по май" span months.
+    A month without a year takes the resolution's (or the next) year, as "до 1 сентября" does."""
+    for m in _MONTH_PERIOD_RE.finditer(text):
+        prefix = _prefix(text, m.start())
+        if re.search(r"\d[»\"”]?\s*$", prefix):
+            continue  # "31 марта": a day, read as a date
+        first, last = _month_no(m["m1"]), _month_no(m["m2"] or m["m1"])
+        starting = bool(_START_PREFIX.search(prefix))
+        if not starting and not _DUE_MONTH_PREFIX.search(prefix):
+            continue
+        if m["y"]:
+            year = int(m["y"])
+            first_year = year - (first > last)
+        elif ref is not None and m["m1"][-1:].lower() not in "ьйт":  # "в марте", not a bare "март"
+            end = _month_end(ref.year, last)
+            year = ref.year + (end is not None and end < ref)
+            first_year = year - (first > last)
+        else:
+            continue
+        if starting:
+            start = make_date(first_year, first, 1)
+            if start:
+                yield "start", start
+            if not (m["to"] or m["m2"]):
+                continue
+        end = _month_end(year, last)
+        if end:
+            yield "due", end
 
 
 def find_period(text: str) -> Period | None:
@@ -326,4 +378,14 @@ def first_full_date(text: str) -> date | None:
         value = make_date(m.year, m.month, m.day)
         if value is not None:
             return value
+    return None
+
+
+def any_full_date(text: str) -> date | None:
+    """The first date with day, month and year, whatever stands before it ("приказом от 28.08.2024 № 7")."""
+    for m in _mentions(text):
+        if m.year is not None and m.explicit:
+            value = make_date(m.year, m.month, m.day)
+            if value is not None:
+                return value
     return None

@@ -1,7 +1,9 @@
-"""File bytes → plain text for the structure parser (.docx, .pdf, .txt).
+"""File bytes → plain text for the structure parser (.docx, .odt, .rtf, .pdf, .txt).
 
-The type comes from the content (magic bytes) checked against the extension. Whatever goes
-wrong inside a reader becomes a ParseError with a Russian message; nothing else escapes.
+The type comes from the content (magic bytes): a document whose extension lies (a PDF named .txt,
+an .odt named .docx) is read as what it is, and an old binary Word file gets the advice to save it
+as .docx whatever its name. Whatever goes wrong inside a reader becomes a ParseError with a Russian
+message; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -22,9 +24,16 @@ from models.parsing.model import ParseError
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 NOT_WORD = "Файл повреждён или не является документом Word"
+NOT_ODT = "Файл повреждён или не является документом OpenDocument (.odt)"
+NOT_RTF = "Файл повреждён или не является документом RTF"
+OLD_WORD = (
+    "Формат Word 97–2003 (.doc) не поддерживается: откройте файл в Word и сохраните его как .docx "
+    "(Файл → Сохранить как → Документ Word)"
+)
 NO_TEXT_LAYER = "PDF без текстового слоя: пришлите .docx или .txt"
-UNSUPPORTED = "Неподдерживаемый формат файла: ожидается .docx, .txt или .pdf"
+UNSUPPORTED = "Неподдерживаемый формат файла: ожидается .docx, .odt, .rtf, .txt или .pdf"
 BINARY = "Файл не похож на текст: в нём двоичные данные. Пришлите .docx, .txt или .pdf"
+_ODT_MIME = b"application/vnd.oasis.opendocument.text"
 _MAX_XML_BYTES = 64 * 1024 * 1024  # unpacked document.xml: a zip bomb guard
 _MAX_PDF_PAGES = 300
 
@@ -58,25 +67,41 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
+def _zip_kind(data: bytes) -> str | None:
+    """docx / odt by the parts of the archive, None for any other (or a broken) zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return "docx"
+            if "content.xml" not in names:
+                return None
+            if "mimetype" not in names:
+                return "odt"
+            small = archive.getinfo("mimetype").file_size <= 100  # a zip bomb named "mimetype" is not read
+            return "odt" if small and archive.read("mimetype").strip() == _ODT_MIME else None
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+        return None
+
+
 def detect_kind(data: bytes, filename: str) -> str:
-    """docx / pdf / txt, or ParseError for an unsupported or mismatching file."""
+    """docx / odt / rtf / pdf / txt, or ParseError for an unsupported or broken file. A recognised
+    document is read as what its bytes are, whatever its extension says."""
     ext = PurePath(filename or "").suffix.lower()
     content = sniff(data)
-    if ext == ".doc" or (content == "doc" and ext in _TEXT_EXTENSIONS):
-        raise ParseError("Формат .doc не поддерживается: сохраните документ как .docx")
-    if ext == ".rtf" or (content == "rtf" and ext in _TEXT_EXTENSIONS):
-        raise ParseError("Формат RTF не поддерживается: сохраните документ как .docx")
-    if ext == ".docx":
-        if content != "zip":
-            raise ParseError(NOT_WORD)
-        return "docx"
-    if ext == ".pdf":
-        if content != "pdf":
-            raise ParseError("Файл повреждён или не является PDF-документом")
-        return "pdf"
+    if content == "doc":
+        raise ParseError(OLD_WORD)
+    if content in ("pdf", "rtf"):
+        return content
+    if content == "zip":
+        kind = _zip_kind(data)
+        if kind is not None:
+            return kind
+    broken = {".docx": NOT_WORD, ".odt": NOT_ODT, ".rtf": NOT_RTF, ".doc": OLD_WORD,
+              ".pdf": "Файл повреждён или не является PDF-документом"}  # fmt: skip
+    if ext in broken:
+        raise ParseError(broken[ext])
     if ext in _TEXT_EXTENSIONS:
-        if ext == "" and content in ("zip", "pdf"):
-            return "docx" if content == "zip" else "pdf"  # a name without extension: trust the content
         if content != "text":
             name = _CONTENT_NAMES[content]
             raise ParseError(f"Содержимое файла не соответствует расширению {ext or '(нет)'}: это {name}")
@@ -85,9 +110,10 @@ def detect_kind(data: bytes, filename: str) -> str:
 
 
 def extract_text(data: bytes, filename: str) -> str:
-    """Plain text of a .docx / .pdf / .txt file; list numbering of .docx is written out as text."""
+    """Plain text of a document; list numbering of .docx / .odt is written out as text."""
     kind = detect_kind(data, filename)
-    readers = {"docx": (docx_text, NOT_WORD), "pdf": (pdf_text, "Файл PDF повреждён или не читается"),
+    readers = {"docx": (docx_text, NOT_WORD), "odt": (odt_text, NOT_ODT), "rtf": (rtf_text, NOT_RTF),
+               "pdf": (pdf_text, "Файл PDF повреждён или не читается"),
                "txt": (decode_text, "Не удалось прочитать текст файла")}  # fmt: skip
     reader, failure = readers[kind]
     try:
@@ -140,6 +166,176 @@ def _utf16_without_bom(data: bytes) -> str:
     raise ParseError(BINARY)
 
 
+# --- RTF ----------------------------------------------------------------------------------------
+
+_RTF_LINE = re.compile(rb"\\line(?![a-z]) ?")  # with the space that ends the control word
+
+
+def rtf_text(data: bytes) -> str:
+    """Each RTF paragraph (\\par) becomes a block of its own, as in .docx; Word writes list numbers
+    into the text (\\listtext), so they come along. Without \\ansicpg the code page is Cyrillic."""
+    from striprtf import striprtf
+
+    rtf_to_text: Callable[..., str] = striprtf.rtf_to_text  # untyped library
+
+    # A manual line break inside a paragraph is no paragraph end: keep it as U+2028 (a plain line end later).
+    source = _RTF_LINE.sub(rb"\\u8232?", data.lstrip(codecs.BOM_UTF8)).decode("latin-1")
+    text = rtf_to_text(source, encoding="cp1251", errors="replace")
+    return text.replace("\n", "\n\n")
+
+
+# --- ODT ----------------------------------------------------------------------------------------
+
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+# Parts of a paragraph that are not its text: notes, annotations, tracked changes, frames.
+_ODT_SKIP = frozenset({"note", "annotation", "tracked-changes", "frame", "soft-page-break", "bookmark-ref",
+                       "number", "sequence-decls", "table-of-content-source"})  # fmt: skip
+_ODT_FORMATS = {"1": "decimal", "a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman", "I": "upperRoman",
+                "а": "russianLower", "А": "russianUpper"}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _OdtLevel:
+    bullet: bool
+    fmt: str = "decimal"
+    prefix: str = ""
+    suffix: str = "."
+    display: int = 1
+    start: int = 1
+
+
+def odt_text(data: bytes) -> str:
+    """Paragraphs in reading order (tables included), one per block, each list entry prefixed with the
+    marker its list style draws ("1. ", "1.1. ", "а) ", "- ")."""
+    from odf.opendocument import load
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("content.xml")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise ParseError(NOT_ODT) from exc
+    if info.file_size > _MAX_XML_BYTES:
+        raise ParseError("Документ слишком большой для разбора")
+    document = load(io.BytesIO(data))
+    reader = _OdtReader(_odt_list_styles(document))
+    reader.walk(document.text)
+    return "\n\n".join(reader.blocks)
+
+
+def _odt_list_styles(document: Any) -> dict[str, dict[int, _OdtLevel]]:
+    styles: dict[str, dict[int, _OdtLevel]] = {}
+    for container in (document.styles, document.automaticstyles):
+        for el in container.childNodes:
+            if _odt_name(el) != "list-style":
+                continue
+            levels: dict[int, _OdtLevel] = {}
+            for lvl in el.childNodes:
+                name = _odt_name(lvl)
+                level = _int(lvl.getAttrNS(_TEXT_NS, "level"), 1) if name else 1
+                if name == "list-level-style-bullet":
+                    levels[level] = _OdtLevel(bullet=True)
+                elif name == "list-level-style-number":
+                    fmt = lvl.getAttrNS(_STYLE_NS, "num-format") or ""
+                    levels[level] = _OdtLevel(
+                        bullet=False, fmt=_ODT_FORMATS.get(fmt, "none" if not fmt else "decimal"),
+                        prefix=lvl.getAttrNS(_STYLE_NS, "num-prefix") or "",
+                        suffix=lvl.getAttrNS(_STYLE_NS, "num-suffix") or "",
+                        display=_int(lvl.getAttrNS(_TEXT_NS, "display-levels"), 1),
+                        start=_int(lvl.getAttrNS(_TEXT_NS, "start-value"), 1),
+                    )  # fmt: skip
+            styles[el.getAttrNS(_STYLE_NS, "name") or ""] = levels
+    return styles
+
+
+def _odt_name(el: Any) -> str:
+    qname = getattr(el, "qname", None)
+    return str(qname[1]) if isinstance(qname, tuple) else ""
+
+
+@dataclass(slots=True)
+class _OdtReader:
+    styles: dict[str, dict[int, _OdtLevel]]
+    blocks: list[str] = field(default_factory=list)
+    counters: dict[str, list[int]] = field(default_factory=dict)  # list style → running number per level
+
+    def walk(self, container: Any, style: str = "", level: int = 0) -> None:
+        for el in container.childNodes:
+            name = _odt_name(el)
+            if name in ("p", "h"):
+                self.paragraph(el)
+            elif name == "list":
+                own = el.getAttrNS(_TEXT_NS, "style-name") or style
+                continued = el.getAttrNS(_TEXT_NS, "continue-numbering") == "true" or el.getAttrNS(
+                    _TEXT_NS, "continue-list"
+                )
+                if level == 0 and not continued:
+                    self.counters.pop(own, None)  # a new list starts again from its first number
+                self.list(el, own, level + 1)
+            elif name not in _ODT_SKIP and getattr(el, "childNodes", None):
+                self.walk(el, style, level)  # sections, tables and their rows and cells
+
+    def list(self, el: Any, style: str, level: int) -> None:
+        for item in el.childNodes:
+            name = _odt_name(item)
+            if name not in ("list-item", "list-header"):
+                continue
+            marker = self.marker(style, level) if name == "list-item" else ""
+            for child in item.childNodes:
+                child_name = _odt_name(child)
+                if child_name in ("p", "h"):
+                    self.paragraph(child, marker)
+                    marker = ""  # only the item's first paragraph carries its number
+                elif child_name == "list":
+                    self.list(child, child.getAttrNS(_TEXT_NS, "style-name") or style, level + 1)
+
+    def marker(self, style: str, level: int) -> str:
+        levels = self.styles.get(style, {})
+        spec = levels.get(level)
+        if spec is None or spec.fmt == "none":
+            return ""
+        if spec.bullet:
+            return "- "
+        counters = self.counters.setdefault(style, [])
+        while len(counters) < level:
+            counters.append(0)
+        del counters[level:]  # a new item restarts its sub-lists
+        counters[level - 1] = max(counters[level - 1], (spec.start - 1)) + 1
+        numbers = []
+        for k in range(max(1, level - spec.display + 1), level + 1):
+            k_spec = levels.get(k, _OdtLevel(bullet=False))
+            value = counters[k - 1] or k_spec.start
+            numbers.append(format_number(value, "decimal" if k_spec.bullet else k_spec.fmt))
+        text = f"{spec.prefix}{'.'.join(numbers)}{spec.suffix}".strip()
+        if not text.endswith((".", ")")):
+            text += "."  # "1" alone would not read as a list number
+        return text + " "
+
+    def paragraph(self, el: Any, marker: str = "") -> None:
+        text = _odt_inline(el).strip()
+        if text:
+            self.blocks.append(marker + text)
+
+
+def _odt_inline(el: Any) -> str:
+    parts: list[str] = []
+    for child in el.childNodes:
+        if child.nodeType == child.TEXT_NODE:
+            parts.append(str(child.data))
+            continue
+        name = _odt_name(child)
+        if name == "s":
+            parts.append(" " * _int(child.getAttrNS(_TEXT_NS, "c"), 1))
+        elif name == "tab":
+            parts.append(" ")
+        elif name == "line-break":
+            parts.append("\n")
+        elif name not in _ODT_SKIP:
+            parts.append(_odt_inline(child))
+    return "".join(parts)
+
+
 # --- PDF ----------------------------------------------------------------------------------------
 
 
@@ -155,13 +351,27 @@ def pdf_text(data: bytes) -> str:
     pages = []
     for page in reader.pages:
         try:
-            pages.append(page.extract_text(extraction_mode="layout"))
+            pages.append(_drop_page_number(page.extract_text(extraction_mode="layout")))
         except Exception:  # layout mode is pickier than the plain one on odd fonts
             pages.append(page.extract_text())
     text = "\n\n".join(pages)
     if not any(ch.isalpha() for ch in text):
         raise ParseError(NO_TEXT_LAYER)
     return text
+
+
+# A page number set apart by a wide gap at the start or end of a line ("РЕЗОЛЮЦИЯ          1").
+_PAGE_NUMBER_EDGE = re.compile(r"^\s*[-–—]?\s*\d{1,3}\s*[-–—]?\s{3,}(?=\S)|(?<=\S)\s{3,}[-–—]?\s*\d{1,3}\s*[-–—]?\s*$")
+
+
+def _drop_page_number(page: str) -> str:
+    """Layout mode puts a header or footer page number on the same line as the text beside it; only the
+    first and last lines of a page are looked at, so a number inside the text is never touched."""
+    lines = page.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for i in {*filled[:2], *filled[-2:]}:
+        lines[i] = _PAGE_NUMBER_EDGE.sub("", lines[i])
+    return "\n".join(lines)
 
 
 # --- DOCX ---------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def is_abbreviation(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
 
 
-_ADJECTIVE_ENDINGS = tuple(word_set("ому ему ым им ой ого его ых их ый ий ая яя ое ее ые ие ую юю"))
+_ADJECTIVE_ENDINGS = tuple(word_set("ому ему ым им ыми ими ой ого его ых их ый ий ая яя ое ее ые ие ую юю"))
 _SOFT_ADJECTIVES = word_set("средней общей высшей всем всех каждому каждой")
 
 
@@ -82,7 +82,9 @@ def is_adjective_like(word: str) -> bool:
 
 
 # Active participles only: "-нн-" ones look like adjectives (общественным, государственным).
-_PARTICIPLE_RE = re.compile(r"(?:ущ|ющ|ащ|ящ|вш)(?:им|ему|ому|ым|ей|ой|ая|ий|ие|их|ую|ых)(?:ся)?$|^подведомственн")
+_PARTICIPLE_RE = re.compile(
+    r"(?:ущ|ющ|ащ|ящ|вш)(?:им|ими|ему|ому|ым|ыми|ей|ой|ая|ий|ие|их|ую|ых)(?:ся)?$|^подведомственн"
+)
 
 
 def is_participle(word: str) -> bool:

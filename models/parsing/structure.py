@@ -23,8 +23,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from models.parsing.dates import analyse, first_full_date, standalone_date
-from models.parsing.lexicon import WORD_RE, is_abbreviation, is_dative_like, is_infinitive, starts_with_infinitive
+from models.parsing.dates import MONTHS, analyse, any_full_date, first_full_date, standalone_date
+from models.parsing.lexicon import (
+    WORD_RE,
+    is_abbreviation,
+    is_dative_like,
+    is_infinitive,
+    is_participle,
+    starts_with_infinitive,
+)
 from models.parsing.model import Addressee, ParsedResolution, ParseError, Recommendation
 from models.parsing.roles import roles_of
 
@@ -58,7 +65,22 @@ _MODAL_END = re.compile(
 )
 _ABBREVIATION_END = re.compile(r"(?<![^\W\d_])(?:г|гг|т\.\s?д|т\.\s?п|т\.\s?ч|др|пр)$", re.IGNORECASE)
 _STAMP_RE = re.compile(r"проект|project|draft", re.IGNORECASE)  # a "ПРОЕКТ" stamp above the title
+_APPROVAL_RE = re.compile(
+    r"(?:утвержд[её]н[аоы]?|утверждаю|согласован[аоы]?|одобрен[аоы]?|приложение(?:\s*№\s*\d+)?)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# Lines of a stamp block: who signs, the order it belongs to, the signature and its date.
+_STAMP_LINE_RE = re.compile(
+    r"(?:начальник|директор|министр|председатель|руководитель|заместитель|ректор|глава|и\.\s?о\.|м\.\s?п\."
+    r"|приказ|решени|протокол|от\s|№|«_|к\s)",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = "|".join(MONTHS)
 _TERMINAL = (".", ";", "!", "?", ":")
+_TITLE_LINE_RE = re.compile(r"(?:ПРОЕКТ\s+|Проект\s+)?(?:РЕЗОЛЮЦИЯ|Резолюция)(?![^\W\d_])")
+# Where a title run into its preamble (a PDF without paragraph gaps) is cut: a date opens the sentence
+# ("24 августа 2018 года состоялся …"), or a capital follows the closing quote or the capitals of the title.
+_SENTENCE_AFTER_TITLE = re.compile(rf"\d{{1,2}}\s*(?:{_MONTH_NAMES})|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
 
 
@@ -71,6 +93,7 @@ class Unit:
     gap: bool = False  # a blank line stood before it
     standalone: bool = False  # a date line or a place line of the header
     marker: str = ""  # the list marker as written: "1.", "1.1.", "а)", "-"
+    breaks: list[int] = field(default_factory=list)  # where in `text` a wrapped line was joined
 
 
 @dataclass(slots=True)
@@ -110,38 +133,160 @@ def _is_header_line(line: str) -> bool:
     return standalone_date(line) is not None or bool(_PLACE_RE.fullmatch(line))
 
 
+def _open_quote(text: str) -> bool:
+    """A quotation is still open at the end of `text` («Архитектура …: | проектируем будущее»)."""
+    return text.count("«") > text.count("»") or text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
+def _open_paren(text: str) -> bool:
+    return text.count("(") > text.count(")")
+
+
+def _continues_phrase(line: str) -> bool:
+    """A line that can only go on a phrase: lower case, a digit, a quote or a bracket first."""
+    return line[0].islower() or line[0] in "«\"“(0123456789"
+
+
+def _heading_start(lines: list[str], i: int) -> bool:
+    """Line i opens an addressee heading ("Департаменту …", "ГАУ ДПО СОИРО …") that ends with ":" within
+    three lines: it is not the tail of the title or of a preamble sentence that lacks a full stop."""
+    words = _words(lines[i])
+    if not words or not lines[i][0].isupper() or is_participle(words[0]):
+        return False
+    if not (is_dative_like(words[0]) or is_abbreviation(words[0])):
+        return False
+    text = ""
+    for line in lines[i : i + 3]:
+        if not line or (text and _MARKER_RE.match(line)):
+            return False
+        text = f"{text} {line}"
+        if line.endswith(":"):
+            return not _open_quote(text)  # «Архитектура …: проектируем будущее» is a title's name
+        if line.endswith(_TERMINAL):
+            return False
+    return False
+
+
+def _opens_like_heading(text: str) -> bool:
+    words = _words(text)
+    return bool(words) and (is_dative_like(words[0]) or is_abbreviation(words[0]))
+
+
+def _looks_like_list(lines: list[str], i: int) -> bool:
+    """Line i and the next one are unmarked entries of a list under a lead-in ("участие …;" / "участие …;")."""
+    if not lines[i].endswith(";") or i + 1 >= len(lines) or not lines[i + 1]:
+        return False
+    return _MARKER_RE.match(lines[i + 1]) is None and not _heading_start(lines, i + 1)
+
+
+def _list_marker(line: str, prev: Unit | None) -> re.Match[str] | None:
+    """The list marker opening `line`, unless it only looks like one on a wrapped line (`prev` is the
+    unit the line would go on, None after a blank line)."""
+    marker = _MARKER_RE.match(line)
+    if marker is None or prev is None:
+        return marker
+    if marker.lastgroup in ("number", "letter") and marker.group().rstrip().endswith(")") and _open_paren(prev.text):
+        return None  # "(см. п.\n2) …": the bracket of the item
+    dash_in_heading = (
+        marker.lastgroup == "bullet" and line.endswith(":") and prev.kind is None
+        and not prev.text.endswith((*_TERMINAL, ",")) and _opens_like_heading(prev.text)
+    )  # fmt: skip
+    return None if dash_in_heading else marker  # "… и другим школам\n— участникам проекта:"
+
+
 def split_units(text: str) -> list[Unit]:
     """Lines → units. Blank lines, list markers, date/place lines and ";" / ":" line ends cut units;
-    "." cuts only before a capital, so a wrapped sentence stays whole. Page numbers are dropped."""
+    "." cuts only before a capital, so a wrapped sentence stays whole. Page numbers are dropped.
+
+    An item's line ending with ":" mid-sentence ("… по следующим темам:") is continued by an unmarked
+    line that does not start a list; a ":" inside an open quotation (a wrapped title) cuts nothing."""
+    lines = [" ".join(raw.split()) for raw in normalise(text).split("\n")]
+    lines = [line for line in lines if not _PAGE_RE.fullmatch(line)]  # page numbers: not even a blank line
     units: list[Unit] = []
     gap = True
-    for raw in normalise(text).split("\n"):
-        line = " ".join(raw.split())
+    for i, line in enumerate(lines):
         if not line:
             gap = True
             continue
-        if _PAGE_RE.fullmatch(line):
-            continue
-        marker = _MARKER_RE.match(line)
-        header = _is_header_line(line)
         prev = units[-1] if units else None
+        marker = _list_marker(line, None if gap else prev)
+        header = _is_header_line(line) or line in ("ПРОЕКТ", "Проект")
         if prev is not None and not prev.text and not gap and marker is None:
             prev.text = line  # "1." alone on a line, its text on the next one
             continue
+        item_colon = (
+            prev is not None and not gap and marker is None and prev.text.endswith(":") and _is_item_like(prev)
+            and not header and not _heading_start(lines, i) and not _looks_like_list(lines, i)
+            and not starts_with_infinitive(_words(line)[:2])
+        )  # fmt: skip
         starts_new = (
             prev is None or gap or marker is not None or header or prev.standalone
-            or prev.text.endswith((":", ";"))
-            or (_ends_sentence(prev.text) and (line[0].isupper() or line[0] in "«\"“(0123456789"))
+            or (prev.text.endswith((":", ";")) and not _open_quote(prev.text) and not item_colon)
+            or (_ends_sentence(prev.text) and (line[0].isupper() or line[0] in "«\"“(0123456789")
+                and not _open_paren(prev.text))  # "(см. п.\n2) …"
             or (line[0].isupper() and starts_with_infinitive(_words(line)[:2]))  # "Обеспечить …" never wraps
+            or bool(_TITLE_LINE_RE.match(line))
+            or (_heading_start(lines, i) and not _is_item_like(prev) and not _opens_like_heading(prev.text)
+                and not prev.text.endswith(","))  # the title does not take the first heading
         )  # fmt: skip
         if starts_new:
             kind = marker.lastgroup if marker else None
             body = line[marker.end() :].strip() if marker else line
             units.append(Unit(kind, body, gap, header, marker.group().strip() if marker else ""))
         elif prev is not None:
+            prev.breaks.append(len(prev.text) + 1)
             prev.text = f"{prev.text} {line}"
         gap = False
-    return [u for u in units if u.text]
+    return _split_inline_lists([u for u in units if u.text])
+
+
+# "а) …; б) …" written in one paragraph: a letter (or "1)") after the start, ":" or ";" opens an entry.
+_INLINE_MARKER_RE = re.compile(r"(?:^|(?<=[:;]))\s*(?P<m>[а-яё]|[a-z]|\d{1,2})\)\s+", re.IGNORECASE)
+_SEQUENCES = ("абвгдежзиклмнопрстуфхцчшщэюя", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _next_marker(current: str) -> str:
+    if current.isdigit():
+        return str(int(current) + 1)
+    for alphabet in _SEQUENCES:
+        pos = alphabet.find(current.lower())
+        if 0 <= pos < len(alphabet) - 1:
+            return alphabet[pos + 1]
+    return ""
+
+
+def _split_inline_lists(units: list[Unit]) -> list[Unit]:
+    """Cut "обеспечить: а) …; б) …; в) …" into a lead-in and lettered units. Only a run in sequence
+    (а, б, в … or 1, 2, 3 …) counts, so "(см. п. 2)" or "(в том числе …)" stay text."""
+    result: list[Unit] = []
+    for unit in units:
+        found = [m for m in _INLINE_MARKER_RE.finditer(unit.text) if m.start() > 0]
+        if not found:
+            result.append(unit)
+            continue
+        own = unit.marker[:-1] if unit.kind in ("letter", "number") and unit.marker.endswith(")") else ""
+        expected = _next_marker(own) if own else ""
+        run: list[re.Match[str]] = []
+        for m in found:
+            letter = m["m"].lower()
+            if (not run and not own and letter in ("а", "a", "1")) or letter == expected:
+                run.append(m)
+                expected = _next_marker(letter)
+            elif not run:
+                continue
+            else:
+                break
+        if len(run) + bool(own) < 2:
+            result.append(unit)
+            continue
+        head = unit.text[: run[0].start()].strip()
+        if head:
+            result.append(Unit(unit.kind, head, unit.gap, unit.standalone, unit.marker))
+        for m, after in zip(run, [*run[1:], None], strict=True):
+            body = unit.text[m.end() : after.start() if after else len(unit.text)].strip()
+            kind = "number" if m["m"].isdigit() else "letter"
+            result.append(Unit(kind, body, False, False, m["m"] + ")"))
+    return result
 
 
 def _words(text: str) -> list[str]:
@@ -183,16 +328,18 @@ def heading_of(unit: Unit, following: Unit | None) -> _Heading | None:
     if verb is not None:
         if unit.kind == "bullet" and not re.search(r"\s[–—-]\s*$|:\s*$", text[: verb.start()]):
             return None  # "- центрам обеспечить …" is an item; "• Департаменту … — рассмотреть …" is not
-        rest = text[verb.start() :]
-        if verb[0] in _HEADING_VERB and len(rest.split()) > 1:
-            rest = rest.split(maxsplit=1)[1]  # "Органам … рекомендовать обеспечить …"
+        rest: str | None = text[verb.start() :]
+        if verb[0].lower() in _HEADING_VERB:
+            # "Органам … рекомендовать обеспечить …"; "Школам рекомендовать:" is a heading alone
+            after = text[verb.end() :].strip(" :")
+            rest = after or None
         heading = _MODAL_END.sub("", text[begin : verb.start()])  # "Педагогам рекомендуется использовать …"
         return _Heading(_clean_heading(heading), rest)
     if text.endswith(":"):
-        return _Heading(_clean_heading(text[begin:]))
+        return _Heading(_clean_heading(_MODAL_END.sub("", text[begin:])))  # "Школам рекомендуется:"
     unfinished = not text.endswith((*_TERMINAL, ",")) and unit.kind != "bullet" and len(words) <= 40
     if unfinished and _is_item_like(following):
-        return _Heading(_clean_heading(text[begin:]))
+        return _Heading(_clean_heading(_MODAL_END.sub("", text[begin:])))
     return None
 
 
@@ -248,6 +395,7 @@ class _Reader:
     lead: _Item | None = None  # a pending lead-in ("обеспечить:")
     lead_kind: str | None = None
     lead_used: bool = False
+    subs: list[tuple[int, str, bool]] = field(default_factory=list)  # (index in items, text, marked) under it
 
     @property
     def current(self) -> _Draft | None:
@@ -258,9 +406,16 @@ class _Reader:
         self.drafts.append(_Draft(heading, marker))
 
     def flush_lead(self) -> None:
-        if self.lead is not None and not self.lead_used and self.current is not None:
-            self.current.items.append(self.lead)
+        draft = self.current
+        if self.lead is not None and draft is not None:
+            if not self.lead_used:
+                draft.items.append(self.lead)
+            elif len(self.subs) == 1 and not self.subs[0][2]:
+                # one unmarked paragraph after "… по следующим темам:" goes on the sentence, it is no list
+                index, text, _ = self.subs[0]
+                draft.items[index].text = f"{self.lead.text}: {text}"
         self.lead = None
+        self.subs = []
 
     def is_sub_item(self, text: str, kind: str | None) -> bool:
         if self.lead is None:
@@ -274,6 +429,7 @@ class _Reader:
         if draft is None:
             return
         if self.lead is not None and self.is_sub_item(text, kind):
+            self.subs.append((len(draft.items), text, kind is not None))
             draft.items.append(_Item(f"{self.lead.text} {text}", marked=kind is not None))
             self.lead_used = True
             return
@@ -304,18 +460,21 @@ class _Reader:
             return False
         if _is_item_like(unit):
             return True
-        if self.lead is not None and unit.text[:1].islower():
-            return True  # a plain sub-item under "обеспечить:"
+        if self.lead is not None and _continues_phrase(unit.text):
+            return True  # a plain sub-item under "обеспечить:", or the rest of "… по следующим темам:"
         return not draft.items and self.lead is None  # the first paragraph after a heading
 
 
 def _is_sibling(unit: Unit, heading_marker: str) -> bool:
-    """A numbered paragraph at the heading's own level: after "2. Школам:", "3. Контроль … возложить …"
-    is a sibling, not an item (an infinitive "2. провести …" under "1. Школам:" stays an item: Word
-    lists often restart their numbering)."""
-    if unit.kind != "number" or not heading_marker or starts_with_infinitive(_words(unit.text)[:2]):
+    """A numbered paragraph at the heading's own level or above: after "2. Школам:", "3. Контроль …
+    возложить …" is a sibling, not an item (an infinitive "2. провести …" under "1. Школам:" stays an
+    item: Word lists often restart their numbering); after "2.3. Школам:", "3. …" is above it."""
+    if unit.kind != "number" or not heading_marker:
         return False
-    if re.sub(r"\d+", "9", unit.marker) != re.sub(r"\d+", "9", heading_marker):
+    shape, heading_shape = re.sub(r"\d+", "9", unit.marker), re.sub(r"\d+", "9", heading_marker)
+    if shape.endswith(".") and heading_shape.endswith(".") and shape.count(".") < heading_shape.count("."):
+        return True
+    if shape != heading_shape or starts_with_infinitive(_words(unit.text)[:2]):
         return False
     return _first_number(unit.marker) > _first_number(heading_marker)
 
@@ -325,11 +484,39 @@ def _first_number(marker: str) -> int:
     return int(m.group()) if m else 0
 
 
-def _title(units: list[Unit]) -> tuple[str, int]:
-    """Title and the index of the first unit after it."""
-    idx = next((i for i, u in enumerate(units) if not u.standalone and not _STAMP_RE.fullmatch(u.text)), None)
+def _stamp_end(units: list[Unit]) -> int:
+    """Index of the first unit after an approval stamp above the title ("УТВЕРЖДЕНА приказом … от … №",
+    "УТВЕРЖДАЮ Начальник … И.О. Фамилия", "ПРИЛОЖЕНИЕ к приказу …"), 0 if there is none."""
+    first = next((i for i, u in enumerate(units) if not u.standalone and not _STAMP_RE.fullmatch(u.text)), None)
+    if first is None or units[first].kind is not None or not _APPROVAL_RE.match(units[first].text):
+        return 0
+    end = first + 1
+    while end < len(units):
+        unit = units[end]
+        text = unit.text
+        if unit.kind is not None or re.search("резолюци", text, re.IGNORECASE):
+            break
+        short = len(text.split()) <= 12
+        if not (unit.standalone or _continues_phrase(text) or text[0] == "_" or _STAMP_RE.fullmatch(text)
+                or (short and (_STAMP_LINE_RE.match(text) or _INITIALS_RE.search(text)))):  # fmt: skip
+            break
+        end += 1
+    return end
+
+
+def _title(units: list[Unit], first: int = 0) -> tuple[str, int]:
+    """Title and the index of the first unit after it; the search starts at `first`."""
+    idx = next(
+        (i for i in range(first, len(units)) if not units[i].standalone and not _STAMP_RE.fullmatch(units[i].text)),
+        None,
+    )
     if idx is None:
-        return "", 0
+        return "", first
+    # A letterhead ("Министерство образования и науки Смоленской области") above «РЕЗОЛЮЦИЯ» is not the title.
+    named = next((i for i in range(idx, min(idx + 4, len(units))) if _TITLE_LINE_RE.match(units[i].text)), idx)
+    if all(units[i].kind is None and _marker_line(units[i]) is None for i in range(idx, named)):
+        idx = named
+    _cut_preamble(units, idx)
     unit = units[idx]
     following = units[idx + 1] if idx + 1 < len(units) else None
     if heading_of(unit, following) is not None or _marker_line(unit) is not None:
@@ -349,6 +536,20 @@ def _title(units: list[Unit]) -> tuple[str, int]:
     return " ".join(title.split()), end
 
 
+def _cut_preamble(units: list[Unit], idx: int) -> None:
+    """A title unit that ends like a sentence has run into the preamble: split it where that starts."""
+    unit = units[idx]
+    if unit.kind is not None or not unit.text.endswith((".", ":")):
+        return
+    for pos in unit.breaks:
+        before, after = unit.text[:pos].rstrip(), unit.text[pos:]
+        last_line = before[before.rfind(" ", 0, max(0, len(before) - 1)) + 1 :]
+        closes = before.rstrip("*").endswith(("»", '"', "”")) or (last_line.isupper() and not after[:2].isupper())
+        if _SENTENCE_AFTER_TITLE.match(after) or (after[:1].isupper() and closes):
+            units[idx : idx + 1] = [Unit(None, before, unit.gap), Unit(None, after)]
+            return
+
+
 def _start(units: list[Unit], first: int) -> tuple[int, str | None]:
     """Index where recommendations begin and a heading carried by the marker line itself."""
     for i in range(first, len(units)):
@@ -357,8 +558,9 @@ def _start(units: list[Unit], first: int) -> tuple[int, str | None]:
         if tail is None:
             continue
         following = units[i + 1] if i + 1 < len(units) else None
-        if tail and heading_of(unit, following) is not None:
-            return first, None  # "Рекомендовать органам …:" is a heading itself, maybe not the first one
+        if heading_of(unit, following) is not None:
+            # "Рекомендовать органам …:", "Школам рекомендовать:" are headings, maybe not the first one
+            return first, None
         heading = heading_of(Unit(None, tail + ":"), following) if tail else None
         return i + 1, heading.text if heading else None
     return first, None
@@ -420,10 +622,14 @@ def parse_structure(text: str) -> ParsedResolution:
     units = split_units(text)
     if not units:
         raise ParseError("Текст пуст")
-    title, after_title = _title(units)
+    stamp_end = _stamp_end(units)
+    title, after_title = _title(units, stamp_end)
     start, carried = _start(units, after_title)
     header_end = start if start > after_title else _first_heading(units, after_title)
-    res_date = _resolution_date(units[:header_end])
+    # The stamp's date is the order's: the resolution's own date comes first.
+    res_date = _resolution_date(units[stamp_end:header_end]) or next(
+        (d for u in units[:stamp_end] if (d := any_full_date(u.text)) is not None), None
+    )
     addressees = []
     for draft in _read(units, start, carried):
         recs = []

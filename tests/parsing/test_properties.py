@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import time
+import zipfile
 from datetime import date
 
 import pytest
@@ -67,17 +69,33 @@ def test_grammar_documents_parse_or_raise_parse_error(text: str) -> None:
 
 
 @FAST
-@given(st.binary(max_size=3000), st.sampled_from(["r.txt", "r.docx", "r.pdf", "r", "r.png", "r.doc", "R.TXT"]))
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from(["r.txt", "r.docx", "r.pdf", "r", "r.png", "r.doc", "R.TXT", "r.odt", "r.rtf"]),
+)
 def test_arbitrary_bytes_raise_only_parse_error(data: bytes, name: str) -> None:
     with contextlib.suppress(ParseError):
         parse_bytes(data, name)
 
 
 @FAST
-@given(st.binary(max_size=2000), st.sampled_from([b"PK\x03\x04", b"%PDF-1.4\n", b"\xef\xbb\xbf", b"\xff\xfe"]))
-def test_magic_prefixed_junk_raises_only_parse_error(data: bytes, magic: bytes) -> None:
+@given(
+    st.binary(max_size=2000),
+    st.sampled_from(
+        [b"PK\x03\x04", b"%PDF-1.4\n", b"\xef\xbb\xbf", b"\xff\xfe", b"{\\rtf1\\ansi ", b"\xd0\xcf\x11\xe0"]
+    ),
+    st.sampled_from(["r", "r.odt", "r.rtf", "r.txt"]),
+)
+def test_magic_prefixed_junk_raises_only_parse_error(data: bytes, magic: bytes, name: str) -> None:
     with contextlib.suppress(ParseError):
-        parse_bytes(magic + data, "r")
+        parse_bytes(magic + data, name)
+
+
+@FAST
+@given(st.text(max_size=1500))
+def test_rtf_with_arbitrary_body_raises_only_parse_error(body: str) -> None:
+    with contextlib.suppress(ParseError):
+        parse_bytes(("{\\rtf1\\ansi\\ansicpg1251 " + body + "}").encode("utf-8", errors="replace"), "r.rtf")
 
 
 @FAST
@@ -128,3 +146,15 @@ def test_twenty_page_resolution_parses_in_milliseconds() -> None:
     assert len(parsed.addressees) == 120
     assert all(len(a.recommendations) == 4 for a in parsed.addressees)
     assert elapsed < 0.5, elapsed
+
+
+@FAST
+@given(st.text(max_size=1500), st.booleans())
+def test_odt_with_arbitrary_content_raises_only_parse_error(content: str, with_mimetype: bool) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        if with_mimetype:
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+    with contextlib.suppress(ParseError):
+        parse_bytes(out.getvalue(), "r.odt")

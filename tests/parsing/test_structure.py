@@ -336,3 +336,160 @@ def test_lower_case_continuation_that_looks_like_a_signature_word() -> None:
         HEAD + "Школам:\n- руководствоваться рекомендациями,\n\nутверждены приказом № 5;\n- провести урок."
     )
     assert items(parsed) == ["руководствоваться рекомендациями, утверждены приказом № 5", "провести урок"]
+
+
+# --- issue 13: the genre's variations ---------------------------------------------------------------
+
+
+def test_lettered_items_in_one_paragraph_are_several_items() -> None:
+    parsed = parse_text(
+        HEAD + "Школам:\n- обеспечить: а) участие в олимпиаде до 1 мая 2025 года; б) проведение конкурса; "
+        "в) отчёт в декабре 2025 года;\n- провести урок."
+    )
+    assert items(parsed) == [
+        "обеспечить участие в олимпиаде до 1 мая 2025 года",
+        "обеспечить проведение конкурса",
+        "обеспечить отчёт в декабре 2025 года",
+        "провести урок",
+    ]
+    assert parsed.addressees[0].recommendations[2].due == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "провести курсы (в том числе для молодых педагогов) до 1 мая 2025 года",
+        "провести совещание (см. п. 2) и подвести итоги",
+        "учесть замечания: а) по срокам",  # one letter alone is no list
+        "провести урок: б) и в) по плану",  # not in sequence from «а»
+    ],
+)
+def test_a_parenthesis_inside_an_item_is_no_marker(item: str) -> None:
+    assert items(parse_text(HEAD + f"Школам:\n- {item};\n- провести урок.")) == [item, "провести урок"]
+
+
+def test_a_wrapped_bracket_at_a_line_start_is_no_marker() -> None:
+    parsed = parse_text(HEAD + "Школам:\n- провести совещание (см. п.\n2) и подвести итоги;\n- провести урок.")
+    assert items(parsed) == ["провести совещание (см. п. 2) и подвести итоги", "провести урок"]
+
+
+@pytest.mark.parametrize(
+    ("rest", "joined"),
+    [
+        ("«Точка роста», «IT-куб» в 2025 году;", "«Точка роста», «IT-куб» в 2025 году"),
+        ('"Точка роста" и "IT-куб";', '"Точка роста" и "IT-куб"'),
+        ("2025 года провести итоговую конференцию;", "2025 года провести итоговую конференцию"),
+        ("функциональная грамотность, наставничество;", "функциональная грамотность, наставничество"),
+    ],
+)
+def test_a_colon_in_the_middle_of_an_item_continues_it(rest: str, joined: str) -> None:
+    text = HEAD + f"Школам:\n- провести семинары по следующим темам:\n{rest}\n- провести урок.\n\n"
+    text += "СОИРО:\n- провести курсы."
+    parsed = parse_text(text)
+    assert items(parsed) == [f"провести семинары по следующим темам: {joined}", "провести урок"]
+    assert headings(parsed) == ["Школам", "СОИРО"]
+    # the same in Word, where the rest is a paragraph of its own
+    assert items(parse_text(text.replace("темам:\n", "темам:\n\n"))) == items(parsed)
+
+
+def test_unmarked_list_under_a_lead_in_stays_a_list() -> None:
+    parsed = parse_text(HEAD + "Школам:\n- обеспечить:\nучастие в олимпиаде;\nучастие в конкурсе;\n- провести урок.")
+    assert items(parsed) == ["обеспечить участие в олимпиаде", "обеспечить участие в конкурсе", "провести урок"]
+
+
+def test_heading_with_recommend_after_it_has_no_item_of_that_word() -> None:
+    parsed = parse_text(HEAD + "2.3. Образовательным организациям рекомендовать:\n2.3.1. обновить программы.")
+    assert headings(parsed) == ["Образовательным организациям"]
+    assert items(parsed) == ["обновить программы"]
+
+
+def test_a_number_above_the_headings_level_is_not_its_item() -> None:
+    parsed = parse_text(
+        HEAD + "Участники решили:\n1. Принять к сведению информацию.\n2. Рекомендовать:\n2.1. Школам:\n"
+        "2.1.1. провести урок.\n3. Контроль за исполнением резолюции возложить на оргкомитет."
+    )
+    assert headings(parsed) == ["Школам"]
+    assert items(parsed) == ["провести урок"]
+
+
+def test_colon_of_a_heading_on_the_next_line() -> None:
+    parsed = parse_text(HEAD + "Органам местного самоуправления, осуществляющим управление в сфере образования\n:\n"
+                        "провести совещание;\nпровести урок.")  # fmt: skip
+    assert headings(parsed) == ["Органам местного самоуправления, осуществляющим управление в сфере образования"]
+    assert items(parsed) == ["провести совещание", "провести урок"]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "УТВЕРЖДЕНА\nприказом Департамента Смоленской области\nпо образованию и науке\nот 28.08.2024 № 745-ОД",
+        "УТВЕРЖДЕНА\n\nприказом Департамента Смоленской области по образованию и науке\n\nот 28.08.2024 № 745-ОД",
+        "УТВЕРЖДАЮ\nНачальник Департамента Смоленской области\nпо образованию и науке\n_____________ И.И. Иванов\n"
+        "«___» ___________ 2024 г.",
+        "ПРИЛОЖЕНИЕ\nк приказу Департамента Смоленской области\nпо образованию и науке\nот 28.08.2024 № 745-ОД",
+        "Приложение № 2\n\nк приказу от 28.08.2024 № 745",
+        "СОГЛАСОВАНО\n\nДиректор ГАУ ДПО СОИРО\n\n_______ А.Б. Петров",
+    ],
+)
+def test_a_stamp_block_is_not_the_title(stamp: str) -> None:
+    parsed = parse_text(f"{stamp}\n\nРЕЗОЛЮЦИЯ совещания\n\n27 августа 2024 года\n\nШколам:\n- провести урок.")
+    assert parsed.title == "РЕЗОЛЮЦИЯ совещания"
+    assert parsed.date == date(2024, 8, 27)  # the resolution's own date, not the order's
+
+
+def test_the_stamps_date_is_the_last_resort() -> None:
+    parsed = parse_text("УТВЕРЖДЕНА\nприказом от 28.08.2024 № 745\n\nРЕЗОЛЮЦИЯ совещания\n\nШколам:\n- провести урок.")
+    assert (parsed.title, parsed.date) == ("РЕЗОЛЮЦИЯ совещания", date(2024, 8, 28))
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a PDF without paragraph gaps: the first heading follows the title's line
+        ("Проект резолюции форума руководителей ОО\nДепартаменту Смоленской области по образованию и науке:\n",
+         "Проект резолюции форума руководителей ОО"),
+        ("РЕЗОЛЮЦИЯ форума\nОрганам местного самоуправления, осуществляющим управление в\nсфере образования:\n",
+         "РЕЗОЛЮЦИЯ форума"),
+        ("РЕЗОЛЮЦИЯ совещания «Архитектура системы образования:\nпроектируем будущее»\n\nШколам:\n",
+         "РЕЗОЛЮЦИЯ совещания «Архитектура системы образования: проектируем будущее»"),
+        ("РЕЗОЛЮЦИЯ форума «Школа»\n24 августа 2018 года состоялся форум.\nУчастники рекомендуют:\nШколам:\n",
+         "РЕЗОЛЮЦИЯ форума «Школа»"),
+        ("РЕЗОЛЮЦИЯ\nФОРУМА ПЕДАГОГОВ\nФорум прошёл в Смоленске.\nШколам:\n", "РЕЗОЛЮЦИЯ ФОРУМА ПЕДАГОГОВ"),
+        ("УТВЕРЖДЕНА приказом от 28.08.2024 № 745\nРЕЗОЛЮЦИЯ совещания\nШколам:\n", "РЕЗОЛЮЦИЯ совещания"),
+        ("ПРОЕКТ\nРезолюция собрания\nШколам:\n", "Резолюция собрания"),
+    ],
+)
+def test_the_title_ends_where_the_document_goes_on(text: str, title: str) -> None:
+    parsed = parse_text(text + "- провести урок.")
+    assert parsed.title == title
+    assert len(parsed.addressees) == 1
+    assert items(parsed) == ["провести урок"]
+
+
+def test_a_dash_inside_a_wrapped_heading_is_no_bullet() -> None:
+    parsed = parse_text(HEAD + "МБОУ «СШ № 1» и другим школам\n— участникам проекта:\n- провести урок.")
+    assert headings(parsed) == ["МБОУ «СШ № 1» и другим школам — участникам проекта"]
+
+
+def test_a_heading_wrapped_over_two_capitalised_lines_stays_one() -> None:
+    parsed = parse_text(HEAD + "ДЕПАРТАМЕНТУ СМОЛЕНСКОЙ ОБЛАСТИ ПО\nОБРАЗОВАНИЮ И НАУКЕ:\n- провести урок.\n"
+                        "Общеобразовательным организациям\nСмоленской области:\n- провести урок.")  # fmt: skip
+    assert headings(parsed) == [
+        "ДЕПАРТАМЕНТУ СМОЛЕНСКОЙ ОБЛАСТИ ПО ОБРАЗОВАНИЮ И НАУКЕ",
+        "Общеобразовательным организациям Смоленской области",
+    ]
+
+
+@pytest.mark.parametrize("modal", ["рекомендуется", "необходимо", "предлагается", "рекомендовать"])
+def test_a_modal_word_ends_no_heading(modal: str) -> None:
+    parsed = parse_text(HEAD + f"Руководителям образовательных организаций {modal}:\n- провести урок.")
+    assert headings(parsed) == ["Руководителям образовательных организаций"]
+    assert items(parsed) == ["провести урок"]
+
+
+def test_a_letterhead_above_the_resolution_is_not_its_title() -> None:
+    parsed = parse_text(
+        "Министерство образования и науки Смоленской области\n\nРЕЗОЛЮЦИЯ\nобластного форума\n\n"
+        "Школам:\n- провести урок."
+    )
+    assert parsed.title == "РЕЗОЛЮЦИЯ областного форума"

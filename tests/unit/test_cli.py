@@ -44,6 +44,8 @@ def test_parse_prints_the_documented_shape() -> None:
         (b"\x00\x01\x02\x03" * 200, "junk.txt", "текст"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "picture.png", "формат"),
         ("Просто письмо без адресатов.\n".encode(), "letter.txt", "адресат"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.doc", "сохраните его как .docx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "renamed.docx", "сохраните его как .docx"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(tmp_path: Path, content: bytes, name: str, word: str) -> None:

@@ -26,7 +26,7 @@ from ui.callbacks import PubAction, PubCb, RoleChoice
 from ui.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
 from ui.messages import pack_blocks
 
-ACCEPTED_SUFFIXES = {".docx", ".txt", ".pdf"}
+ACCEPTED_SUFFIXES = {".docx", ".odt", ".rtf", ".txt", ".pdf", ".doc"}  # .doc: the parser says how to convert it
 
 
 class PublishStates(StatesGroup):

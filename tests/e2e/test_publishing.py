@@ -211,11 +211,23 @@ async def test_a_director_who_moves_school_gets_its_items_and_hears_of_the_withd
     assert len([m for m in emulator.messages(people.director) if "отозвана" in m.text]) == 1
 
 
-@pytest.mark.parametrize("name", ["picture.png", "resolution.doc"])
-async def test_wrong_file_type_gets_a_clear_answer(app: App, emulator: TelegramEmulator, name: str) -> None:
-    await emulator.send_document(ADMIN_ID, name, b"\x89PNG\r\n\x1a\n....")
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # an old binary Word document
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("picture.png", b"\x89PNG\r\n\x1a\n....", ".docx, .odt, .rtf, .pdf или .txt"),
+        ("resolution.doc", OLE2, "сохраните его как .docx"),
+        ("renamed.docx", OLE2, "сохраните его как .docx"),  # the extension lies: not «файл повреждён»
+    ],
+)
+async def test_wrong_file_type_gets_a_clear_answer(
+    app: App, emulator: TelegramEmulator, name: str, data: bytes, expected: str
+) -> None:
+    await emulator.send_document(ADMIN_ID, name, data)
     (reply,) = await emulator.wait_for(ADMIN_ID)
-    assert ".docx, .txt или .pdf" in reply.text
+    assert expected in reply.text
 
 
 async def test_oversized_file_is_refused_before_download(app: App, emulator: TelegramEmulator) -> None:

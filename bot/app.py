@@ -113,6 +113,7 @@ def create_dispatcher(
     dp = Dispatcher(
         settings=settings,
         config=config,
+        renderer=Renderer(config),
         session_factory=session_factory,
         delivery=delivery,
         scheduler=create_scheduler(session_factory, config),

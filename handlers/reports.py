@@ -19,9 +19,11 @@ from handlers.filters import IsApprovedMember
 from models import oversight, reports
 from models.config import Config
 from models.entities import Member, Status
+from models.notices import load_items
 from models.timeutil import local_today
 from ui import texts
 from ui.callbacks import (
+    AnswerCb,
     CommentCb,
     ExtAction,
     ExtCb,
@@ -32,7 +34,8 @@ from ui.callbacks import (
     SnoozeCb,
     TasksCb,
 )
-from ui.keyboards import comment_keyboard, item_card_keyboard, tasks_keyboard, with_item_status
+from ui.keyboards import details_keyboard, tasks_keyboard, with_item_status
+from ui.render import Renderer
 
 ACTION_STATUS: dict[ReportAction, Status] = {
     ReportAction.ACK: Status.ACKNOWLEDGED,
@@ -42,10 +45,13 @@ ACTION_STATUS: dict[ReportAction, Status] = {
     ReportAction.BLOCKED: Status.BLOCKED,
 }
 EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
+HELD = {Status.DONE: texts.REPORT_SENT_TO_REVIEW, Status.BLOCKED: texts.REPORT_SENT_TO_OFFICER}
 
 
 class ReportStates(StatesGroup):
-    comment = State()
+    comment = State()  # comment and files after a status report
+    item_comment = State()  # a later comment on an item
+    answer = State()  # an officer's answer on an item
     return_comment = State()
     extension_date = State()
     extension_reason = State()
@@ -55,18 +61,16 @@ def _today(member: Member | None, settings: Settings) -> date:
     return local_today(member.timezone if member else None, settings.timezone)
 
 
-def _card(item: reports.ItemView) -> str:
-    return texts.item_card(
-        item.resolution.title,
-        item.recommendation.text,
-        item.assignment.due,
-        item.assignment.status,
-        item.last_report.comment if item.last_report else None,
-    )
+async def show_card(message: Message, session: AsyncSession, renderer: Renderer, assignment_id: int) -> None:
+    """Send an item's card and remember it, so that a later status change redraws it."""
+    facts = (await load_items(session, [assignment_id]))[assignment_id]
+    card = await renderer.card(session, facts)
+    sent = await message.answer(card.text, reply_markup=card.markup)
+    await reports.remember_card(session, chat_id=sent.chat.id, message_id=sent.message_id, assignment_id=assignment_id)
 
 
 async def on_open(
-    callback: CallbackQuery, callback_data: ReportCb, session: AsyncSession, member: Member | None
+    callback: CallbackQuery, callback_data: ReportCb, session: AsyncSession, member: Member | None, renderer: Renderer
 ) -> None:
     item = await reports.load_item(session, callback_data.assignment_id)
     refusal = reports.check_access(member, item)
@@ -75,9 +79,7 @@ async def on_open(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.answer(
-            _card(item), reply_markup=item_card_keyboard(item.assignment.id, has_due=item.assignment.due is not None)
-        )
+        await show_card(callback.message, session, renderer, item.assignment.id)
 
 
 async def on_status(
@@ -87,6 +89,7 @@ async def on_status(
     member: Member | None,
     config: Config,
     state: FSMContext,
+    renderer: Renderer,
 ) -> None:
     status = ACTION_STATUS[callback_data.action]
     item, row, refusal = await reports.report(session, member, callback_data.assignment_id, status, config=config)
@@ -110,44 +113,144 @@ async def on_status(
     if markup is not None:  # a resolution message: that item's button shows the new status
         await edit_if_changed(message, text=None, markup=markup)
     elif callback_data.action != ReportAction.ACK:  # the item card itself
-        await edit_if_changed(
-            message,
-            text=_card(item),
-            markup=item_card_keyboard(item.assignment.id, has_due=item.assignment.due is not None),
-        )
+        card = await renderer.card(session, (await load_items(session, [item.assignment.id]))[item.assignment.id])
+        await edit_if_changed(message, text=card.text, markup=card.markup)
     if row is None or callback_data.action == ReportAction.ACK:
         return
     await state.set_state(ReportStates.comment)
     await state.update_data(report_id=row.id)
-    ask = texts.REPORT_ASK_EVIDENCE if row.status in EVIDENCE else texts.REPORT_ASK_COMMENT
-    await message.answer(ask, reply_markup=comment_keyboard(row.id))
+    ask = {Status.DONE: texts.REPORT_ASK_DETAILS, Status.BLOCKED: texts.REPORT_ASK_DIFFICULTY}.get(
+        Status(row.status), texts.REPORT_ASK_EVIDENCE if row.status in EVIDENCE else texts.REPORT_ASK_COMMENT
+    )
+    await message.answer(ask, reply_markup=details_keyboard(row.id, added=False))
 
 
-async def on_skip_comment(callback: CallbackQuery, callback_data: CommentCb, state: FSMContext) -> None:
-    await callback.answer()
+async def on_details_done(
+    callback: CallbackQuery,
+    callback_data: CommentCb,
+    session: AsyncSession,
+    member: Member | None,
+    state: FSMContext,
+) -> None:
+    """«Готово» / «Пропустить»: the comment step ends and a held review request or difficulty goes out."""
     data = await state.get_data()
     if data.get("report_id") == callback_data.report_id:
         await state.clear()
+    report = await reports.own_report(session, member, callback_data.report_id)
+    if report is None:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await reports.finish_report(session, member, report.id)
+    done = HELD.get(Status(report.status))
+    await callback.answer(done or texts.REPORT_DETAILS_DONE)
     if isinstance(callback.message, Message):
-        await edit_if_changed(callback.message, text=texts.REPORT_NO_COMMENT, markup=None)
+        text = done or (texts.REPORT_DETAILS_DONE if report.comment else texts.REPORT_NO_COMMENT)
+        await edit_if_changed(callback.message, text=text, markup=None)
 
 
 async def on_comment(message: Message, session: AsyncSession, member: Member | None, state: FSMContext) -> None:
-    data = await state.get_data()
-    await state.clear()
-    file_id, kind = None, None
+    """A comment, a file or a photo after a report. After «Выполнено» and «Есть трудности» several may
+    follow, until «Готово»; after the other statuses a comment ends the step."""
+    report_id = int((await state.get_data()).get("report_id", 0))
+    file: tuple[str, str] | None = None
     if message.document is not None:
-        file_id, kind = message.document.file_id, "document"
+        file = (message.document.file_id, "document")
     elif message.photo:
-        file_id, kind = message.photo[-1].file_id, "photo"
-    comment = message.text or message.caption
-    saved = await reports.attach_comment(
-        session, member, int(data.get("report_id", 0)), comment=comment, file_id=file_id, file_kind=kind
+        file = (message.photo[-1].file_id, "photo")
+    saved = await reports.attach_to_report(
+        session, member, report_id, comment=message.text or message.caption, file=file
     )
     if saved is None:
+        await state.clear()
         await message.answer(texts.STALE_BUTTON)
         return
-    await message.answer(texts.REPORT_FILE_SAVED if file_id else texts.REPORT_COMMENT_SAVED)
+    if Status(saved.status) in HELD:
+        await message.answer(texts.REPORT_DETAIL_SAVED, reply_markup=details_keyboard(saved.id, added=True))
+        return
+    await state.clear()
+    await message.answer(texts.REPORT_FILE_SAVED if file else texts.REPORT_COMMENT_SAVED)
+
+
+async def on_item_comment_ask(
+    callback: CallbackQuery, callback_data: ReportCb, session: AsyncSession, member: Member | None, state: FSMContext
+) -> None:
+    item = await reports.load_item(session, callback_data.assignment_id)
+    refusal = reports.check_access(member, item)
+    if refusal is not None:
+        await callback.answer(texts.refusal(refusal), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(ReportStates.item_comment)
+    await state.update_data(assignment_id=callback_data.assignment_id)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(texts.ITEM_COMMENT_ASK)
+
+
+async def _comment_on(
+    message: Message, session: AsyncSession, member: Member | None, config: Config, assignment_id: int
+) -> None:
+    status_before = await reports.load_item(session, assignment_id)
+    refusal = await reports.comment_on_item(session, member, assignment_id, message.text or "", config)
+    if refusal is not None:
+        await message.answer(texts.refusal(refusal))
+        return
+    waiting = status_before is not None and status_before.assignment.status in (Status.DONE, Status.BLOCKED)
+    await message.answer(texts.ITEM_COMMENT_SENT if waiting else texts.ITEM_COMMENT_SAVED)
+
+
+async def on_item_comment(
+    message: Message, session: AsyncSession, member: Member | None, config: Config, state: FSMContext
+) -> None:
+    assignment_id = int((await state.get_data()).get("assignment_id", 0))
+    await state.clear()
+    await _comment_on(message, session, member, config, assignment_id)
+
+
+async def on_card_reply(
+    message: Message, session: AsyncSession, member: Member | None, config: Config
+) -> None:
+    """A reply to an item card (or a resolution message about one item) is a comment on that item."""
+    assignment_id = replied_item(message)
+    if assignment_id is None:
+        await message.answer(texts.FREE_TEXT)
+        return
+    await _comment_on(message, session, member, config, assignment_id)
+
+
+def replied_item(message: Message) -> int | None:
+    """The item a reply refers to: the one the replied-to message's report buttons are about."""
+    replied = message.reply_to_message
+    markup = replied.reply_markup if replied is not None else None
+    if markup is None:
+        return None
+    datas = [button.callback_data or "" for row in markup.inline_keyboard for button in row]
+    items = {ReportCb.unpack(data).assignment_id for data in datas if data.startswith(f"{ReportCb.__prefix__}:")}
+    return items.pop() if len(items) == 1 else None
+
+
+async def on_answer_ask(
+    callback: CallbackQuery, callback_data: AnswerCb, session: AsyncSession, config: Config, state: FSMContext
+) -> None:
+    item = await reports.load_item(session, callback_data.assignment_id)
+    refusal = await reports.check_review(session, callback.from_user.id, item, config)
+    if refusal is not None:
+        await callback.answer(texts.refusal(refusal), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(ReportStates.answer)
+    await state.update_data(assignment_id=callback_data.assignment_id)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(texts.ANSWER_ASK)
+
+
+async def on_answer(message: Message, session: AsyncSession, config: Config, state: FSMContext) -> None:
+    assert message.from_user is not None
+    assignment_id = int((await state.get_data()).get("assignment_id", 0))
+    await state.clear()
+    refusal = await reports.answer_item(
+        session, user_id=message.from_user.id, assignment_id=assignment_id, text=message.text or "", config=config
+    )
+    await message.answer(texts.refusal(refusal) if refusal is not None else texts.ANSWER_SENT)
 
 
 async def on_accept(
@@ -383,8 +486,15 @@ def create_router() -> Router:
     )
     router.callback_query.register(on_open, ReportCb.filter(F.action == ReportAction.OPEN))
     router.callback_query.register(on_status, ReportCb.filter(F.action.in_(set(ACTION_STATUS))))
-    router.callback_query.register(on_skip_comment, CommentCb.filter())
+    router.callback_query.register(on_details_done, CommentCb.filter())
     router.message.register(
         on_comment, StateFilter(ReportStates.comment), (F.text & ~F.text.startswith("/")) | F.document | F.photo
+    )
+    router.callback_query.register(on_item_comment_ask, ReportCb.filter(F.action == ReportAction.COMMENT))
+    router.message.register(on_item_comment, StateFilter(ReportStates.item_comment), text_only)
+    router.callback_query.register(on_answer_ask, AnswerCb.filter())
+    router.message.register(on_answer, StateFilter(ReportStates.answer), text_only)
+    router.message.register(
+        on_card_reply, StateFilter(None), IsApprovedMember(), text_only, F.reply_to_message.from_user.is_bot
     )
     return router

@@ -212,8 +212,45 @@ class StatusReport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     status: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
-    file_id: Mapped[str | None] = mapped_column(String(256))
-    file_kind: Mapped[str | None] = mapped_column(String(16))
+
+
+class ReportFile(Base):
+    """An evidence file or photo sent with a report (several may belong to one report)."""
+
+    __tablename__ = "report_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("status_report.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))  # document | photo
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class ItemMessage(Base):
+    """The exchange about one item outside status changes: an officer's answer, a member's later comment."""
+
+    __tablename__ = "item_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # answer | comment
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class ItemCard(Base):
+    """A card of one item shown in a chat: brought up to date when the item's status changes."""
+
+    __tablename__ = "item_card"
+    __table_args__ = (Index("ix_item_card_assignment_chat", "assignment_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
 class Snooze(Base):
@@ -294,10 +331,13 @@ __all__ = [
     "DeliveryState",
     "ExtensionRequest",
     "Invite",
+    "ItemCard",
+    "ItemMessage",
     "Member",
     "OrgKind",
     "Organisation",
     "Recommendation",
+    "ReportFile",
     "Resolution",
     "ResolutionState",
     "Snooze",

@@ -19,7 +19,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.entities import Addressee, Assignment, Member, Organisation, Recommendation, Resolution
+from models.entities import (
+    Addressee,
+    Assignment,
+    Delivery,
+    DeliveryState,
+    ItemCard,
+    Member,
+    Organisation,
+    Recommendation,
+    ReportFile,
+    Resolution,
+    StatusReport,
+)
 
 IN_CHUNK = 500  # ids per IN (...) list: far below SQLite's bound-parameter limit
 
@@ -35,6 +47,10 @@ class NoticeKind(StrEnum):
     JOIN_REQUEST = "join_request"
     JOIN_DECISION = "join_decision"
     REMOVED = "removed"
+    DIFFICULTY = "difficulty"  # «Есть трудности», to the organisation's managers
+    ITEM_COMMENT = "item_comment"  # a member's later comment, to the managers
+    ITEM_ANSWER = "item_answer"  # an officer's answer, to the organisation
+    REFRESH = "refresh"  # bring a member's copies of an item up to date (edits, no new message)
     REMINDER = "reminder"
     ESCALATION = "escalation"
     DIGEST = "digest"
@@ -146,3 +162,60 @@ async def load_members(session: AsyncSession, member_ids: Iterable[int]) -> dict
         for member in await session.scalars(select(Member).where(Member.id.in_(chunk))):
             found[member.id] = member
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFacts:
+    """A status report with who sent it and its evidence files, as notices about it show it."""
+
+    report_id: int
+    assignment_id: int
+    status: str
+    comment: str | None
+    author: str
+    files: tuple[tuple[str, str], ...]  # (kind, file_id), in the order they were sent
+
+
+async def load_report(session: AsyncSession, report_id: int) -> ReportFacts | None:
+    row = (
+        await session.execute(
+            select(StatusReport, Member.full_name)
+            .outerjoin(Member, Member.id == StatusReport.member_id)
+            .where(StatusReport.id == report_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    report, author = row
+    files = (
+        await session.execute(
+            select(ReportFile.kind, ReportFile.file_id).where(ReportFile.report_id == report_id).order_by(ReportFile.id)
+        )
+    ).all()
+    return ReportFacts(
+        report.id, report.assignment_id, report.status, report.comment, author or "", tuple((k, f) for k, f in files)
+    )
+
+
+async def shown_copies(session: AsyncSession, member_id: int, resolution_id: int) -> list[tuple[int, dict[str, Any]]]:
+    """The publication messages a member has of a resolution: (message id, notice payload)."""
+    rows = await session.execute(
+        select(Delivery.message_id, Delivery.payload).where(
+            Delivery.member_id == member_id,
+            Delivery.key.startswith(f"pub:{resolution_id}:{member_id}:", autoescape=True),
+            Delivery.state == DeliveryState.SENT,
+            Delivery.message_id.is_not(None),
+        )
+    )
+    return [(int(message_id), payload) for message_id, payload in rows]
+
+
+async def shown_cards(session: AsyncSession, chat_id: int, assignment_id: int, *, limit: int = 3) -> list[int]:
+    """The latest cards of an item shown in a chat (message ids)."""
+    rows = await session.scalars(
+        select(ItemCard.message_id)
+        .where(ItemCard.assignment_id == assignment_id, ItemCard.chat_id == chat_id)
+        .order_by(ItemCard.id.desc())
+        .limit(limit)
+    )
+    return [int(m) for m in rows]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +70,17 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     # Chunks keep SQLite under its bound-parameter limit on large broadcasts.
     for start in range(0, len(values), 500):
         await session.execute(stmt, values[start : start + 500])
+    session.info[OUTBOX_QUEUED] = True
+
+
+async def release(session: AsyncSession, key_prefixes: Iterable[str], now: datetime) -> None:
+    """Rows held back (`not_before` in the future) whose key starts with one of the prefixes go now."""
+    held = or_(*(Delivery.key.startswith(prefix, autoescape=True) for prefix in key_prefixes))
+    await session.execute(
+        update(Delivery)
+        .where(held, Delivery.state == DeliveryState.PENDING, Delivery.not_before > now)
+        .values(not_before=now)
+    )
     session.info[OUTBOX_QUEUED] = True
 
 

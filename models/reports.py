@@ -8,7 +8,7 @@ coroutine that changes something is one user action and commits once, with the n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import case, func, select, update
@@ -21,8 +21,11 @@ from models.entities import (
     Addressee,
     Assignment,
     ExtensionRequest,
+    ItemCard,
+    ItemMessage,
     Member,
     Recommendation,
+    ReportFile,
     Resolution,
     ResolutionState,
     Status,
@@ -30,6 +33,8 @@ from models.entities import (
 )
 from models.notices import NoticeKind
 from models.timeutil import utcnow
+
+COMMENT_WINDOW = timedelta(minutes=10)  # a review request or difficulty waits this long for comment and files
 
 
 class Refusal(StrEnum):
@@ -158,36 +163,154 @@ async def report(
     )
     session.add(row)
     await session.flush()
-    if new_status == Status.DONE:
+    # «Выполнено» asks the reviewers, «Есть трудности» tells them at once — with the comment and files the
+    # member adds next: the notice waits for the end of that step (`finish_report`), or COMMENT_WINDOW.
+    kind = {Status.DONE: NoticeKind.REVIEW_REQUEST, Status.BLOCKED: NoticeKind.DIFFICULTY}.get(new_status)
+    if kind is not None:
         managers = await policy.managers_of(session, assignment.organisation, config.admin_ids)
-        await outbox.tell(session, f"rq:{row.id}", managers, NoticeKind.REVIEW_REQUEST, report_id=row.id)
+        held_until = row.created_at + COMMENT_WINDOW
+        await outbox.tell(session, _held_key(kind, row.id), managers, kind, report_id=row.id, not_before=held_until)
+    if new_status == Status.ACCEPTED:
+        await _refresh(session, assignment, f"rf:{row.id}")
     await session.commit()
     item.last_report = row
     return item, row, None
 
 
-async def attach_comment(
-    session: AsyncSession,
-    member: Member | None,
-    report_id: int,
-    *,
-    comment: str | None,
-    file_id: str | None = None,
-    file_kind: str | None = None,
-) -> StatusReport | None:
-    """Add the optional comment or evidence file to the member's own latest report."""
+def _held_key(kind: NoticeKind, report_id: int) -> str:
+    return f"{'rq' if kind is NoticeKind.REVIEW_REQUEST else 'bl'}:{report_id}"
+
+
+async def _refresh(session: AsyncSession, assignment: Assignment, key: str) -> None:
+    """The organisation's members see the item's new status on the messages they already have."""
+    members = await policy.members_of(session, assignment.organisation_id)
+    await outbox.tell(session, key, members, NoticeKind.REFRESH, assignment_id=assignment.id)
+
+
+async def own_report(session: AsyncSession, member: Member | None, report_id: int) -> StatusReport | None:
     if member is None:
         return None
     row = await session.get(StatusReport, report_id)
     if row is None or row.member_id != member.id:
         return None
-    if comment is not None:
-        row.comment = comment[:4000]
-    if file_id is not None:
-        row.file_id = file_id
-        row.file_kind = file_kind
+    return row
+
+
+async def attach_to_report(
+    session: AsyncSession,
+    member: Member | None,
+    report_id: int,
+    *,
+    comment: str | None = None,
+    file: tuple[str, str] | None = None,
+) -> StatusReport | None:
+    """Add a comment and/or an evidence file (file_id, kind) to the member's own report; several files
+    may follow one another. The notices about the report wait until `finish_report`."""
+    row = await own_report(session, member, report_id)
+    if row is None:
+        return None
+    if comment:
+        row.comment = f"{row.comment}\n{comment}"[:4000] if row.comment else comment[:4000]
+    if file is not None:
+        session.add(ReportFile(report_id=row.id, file_id=file[0], kind=file[1], created_at=utcnow()))
     await session.commit()
     return row
+
+
+async def finish_report(session: AsyncSession, member: Member | None, report_id: int) -> bool:
+    """The comment step is over («Готово» or «Пропустить»): the held review request or difficulty notice
+    goes out now, with whatever was attached. False when the report is not the member's own."""
+    row = await own_report(session, member, report_id)
+    if row is None:
+        return False
+    await outbox.release(session, [f"rq:{row.id}:", f"bl:{row.id}:"], utcnow())
+    await session.commit()
+    return True
+
+
+async def comment_on_item(
+    session: AsyncSession, member: Member | None, assignment_id: int, text: str, config: Config
+) -> Refusal | None:
+    """A member's later word on an item (a reply to its card, «Комментарий»). While the item waits for
+    review or has difficulties, the reviewers hear it too."""
+    item = await load_item(session, assignment_id)
+    refusal = check_access(member, item)
+    if refusal is not None or item is None or member is None:
+        return refusal
+    message = ItemMessage(
+        assignment_id=assignment_id, author_id=member.user_id, member_id=member.id, kind="comment", text=text[:4000]
+    )
+    session.add(message)
+    await session.flush()
+    if item.assignment.status in (Status.DONE, Status.BLOCKED):
+        managers = await policy.managers_of(session, item.assignment.organisation, config.admin_ids)
+        await outbox.tell(session, f"ic:{message.id}", managers, NoticeKind.ITEM_COMMENT, message_id=message.id)
+    await session.commit()
+    return None
+
+
+async def answer_item(
+    session: AsyncSession, *, user_id: int, assignment_id: int, text: str, config: Config
+) -> Refusal | None:
+    """An officer (or admin) answers on an item: the organisation's members get it on that item, and it
+    stays in the item's history."""
+    item = await load_item(session, assignment_id)
+    refusal = await check_review(session, user_id, item, config)
+    if refusal is not None or item is None:
+        return refusal
+    author = await session.scalar(select(Member.id).where(Member.user_id == user_id))
+    message = ItemMessage(
+        assignment_id=assignment_id, author_id=user_id, member_id=author, kind="answer", text=text[:4000]
+    )
+    session.add(message)
+    await session.flush()
+    members = await policy.members_of(session, item.assignment.organisation_id)
+    await outbox.tell(session, f"ia:{message.id}", members, NoticeKind.ITEM_ANSWER, message_id=message.id)
+    await session.commit()
+    return None
+
+
+async def remember_card(session: AsyncSession, *, chat_id: int, message_id: int, assignment_id: int) -> None:
+    """An item card was shown: it will be brought up to date when the item's status changes."""
+    session.add(ItemCard(assignment_id=assignment_id, chat_id=chat_id, message_id=message_id, created_at=utcnow()))
+    await session.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    author: str
+    kind: str  # a status, or "answer" / "comment"
+    text: str | None
+    files: int = 0
+
+
+async def history(session: AsyncSession, assignment_id: int, *, limit: int = 8) -> list[HistoryEntry]:
+    """The latest reports and messages of an item, oldest first."""
+    reports = (
+        await session.execute(
+            select(StatusReport, Member.full_name, func.count(ReportFile.id))
+            .outerjoin(Member, Member.id == StatusReport.member_id)
+            .outerjoin(ReportFile, ReportFile.report_id == StatusReport.id)
+            .where(StatusReport.assignment_id == assignment_id)
+            .group_by(StatusReport.id, Member.full_name)
+            .order_by(StatusReport.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    messages = (
+        await session.execute(
+            select(ItemMessage, Member.full_name)
+            .outerjoin(Member, Member.id == ItemMessage.member_id)
+            .where(ItemMessage.assignment_id == assignment_id)
+            .order_by(ItemMessage.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    entries = [HistoryEntry(r.created_at, name or "", r.status, r.comment, int(n)) for r, name, n in reports]
+    entries += [HistoryEntry(m.created_at, name or "", m.kind, m.text) for m, name in messages]
+    entries.sort(key=lambda e: e.at)
+    return entries[-limit:]
 
 
 async def review(
@@ -222,6 +345,7 @@ async def review(
     await session.flush()  # the report's id keys the notice: a retried review never notifies twice
     members = await policy.members_of(session, item.assignment.organisation_id)
     await outbox.tell(session, f"rv:{row.id}", members, NoticeKind.REVIEW_RESULT, report_id=row.id)
+    await _refresh(session, item.assignment, f"rf:{row.id}")
     await session.commit()
     return item, None
 
@@ -350,6 +474,7 @@ async def decide_extension(
     await session.flush()
     if approve:
         await reminders.plan_assignments(session, [item.assignment.id], now or utcnow(), config.rules)
+    await _refresh(session, item.assignment, f"rfe:{request.id}")
     await session.commit()
     return None
 

@@ -14,6 +14,7 @@ class ReportAction(StrEnum):
     IN_PROGRESS = "ip"
     DONE = "dn"
     BLOCKED = "bl"
+    COMMENT = "cm"  # a later comment on the item
 
 
 class ReportCb(CallbackData, prefix="rep1"):
@@ -58,6 +59,12 @@ class CommentCb(CallbackData, prefix="cmt1"):
     """Skip the optional comment / file after a status report."""
 
     report_id: int
+
+
+class AnswerCb(CallbackData, prefix="ans1"):
+    """An officer answers on an item (under a difficulty or a member's comment)."""
+
+    assignment_id: int
 
 
 class ReviewAction(StrEnum):

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from ui.callbacks import (
     AdminAction,
     AdminCb,
+    AnswerCb,
     CommentCb,
     DecisionCb,
     ExtAction,
@@ -73,13 +74,22 @@ def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboard
 
 
 def item_card_keyboard(assignment_id: int, *, has_due: bool) -> InlineKeyboardMarkup:
-    """The four statuses for one item, and (for an item with a due date) a request to move it."""
+    """The four statuses for one item, a comment, and (for an item with a due date) a request to move it."""
     builder = InlineKeyboardBuilder()
     for action in STATUS_ACTIONS:
         builder.button(text=REPORT_LABELS[action], callback_data=ReportCb(assignment_id=assignment_id, action=action))
+    comment = ReportCb(assignment_id=assignment_id, action=ReportAction.COMMENT)
+    builder.button(text="💬 Комментарий", callback_data=comment)
     if has_due:
         builder.button(text="Перенести срок", callback_data=ExtCb(action=ExtAction.ASK, assignment_id=assignment_id))
-    builder.adjust(2, 2, 1)
+    builder.adjust(2, 2, 2 if has_due else 1)
+    return builder.as_markup()
+
+
+def answer_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    """Under a difficulty or a comment: the officer answers on the item."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Ответить", callback_data=AnswerCb(assignment_id=assignment_id))
     return builder.as_markup()
 
 
@@ -144,12 +154,6 @@ def withdraw_keyboard(resolution_id: int, *, confirm: bool) -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def comment_keyboard(report_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text="Пропустить", callback_data=CommentCb(report_id=report_id))
-    return builder.as_markup()
-
-
 def with_item_status(
     markup: InlineKeyboardMarkup | None, assignment_id: int, status: str
 ) -> InlineKeyboardMarkup | None:
@@ -174,6 +178,13 @@ def with_item_status(
             row[index] = fresh.inline_keyboard[0][0]
             return InlineKeyboardMarkup(inline_keyboard=rows)
     return None
+
+
+def details_keyboard(report_id: int, *, added: bool) -> InlineKeyboardMarkup:
+    """The comment step after a report: «Готово» once something was added, «Пропустить» before."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Готово" if added else "Пропустить", callback_data=CommentCb(report_id=report_id))
+    return builder.as_markup()
 
 
 def review_keyboard(assignment_id: int) -> InlineKeyboardMarkup:

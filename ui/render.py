@@ -19,26 +19,37 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import rules
+from models import reports, rules
 from models.config import Config
 from models.entities import (
     Approval,
     Delivery,
     ExtensionRequest,
+    ItemMessage,
     Member,
     Organisation,
     Resolution,
     ResolutionState,
     Status,
-    StatusReport,
 )
-from models.notices import ItemFacts, NoticeKind, kind_of, load_items, load_members
+from models.notices import (
+    ItemFacts,
+    NoticeKind,
+    kind_of,
+    load_items,
+    load_members,
+    load_report,
+    shown_cards,
+    shown_copies,
+)
 from models.rules import Kind
 from models.timeutil import utcnow
 from ui import texts
 from ui.keyboards import (
+    answer_keyboard,
     decision_keyboard,
     extension_keyboard,
+    item_card_keyboard,
     reminder_keyboard,
     resolution_keyboard,
     review_keyboard,
@@ -51,9 +62,20 @@ _ITEM_KINDS = {NoticeKind.PUBLICATION, NoticeKind.REMINDER, NoticeKind.ESCALATIO
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """A message already in the chat, to be shown anew."""
+
+    message_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutMessage:
     text: str
     markup: InlineKeyboardMarkup | None = None
+    files: tuple[tuple[str, str], ...] = ()  # (kind, file_id) sent just before the text, albums kept together
+    edits: tuple[Edit, ...] = ()  # a refresh: these messages change and nothing new is sent
 
 
 def _item_ids(payload: dict[str, Any]) -> list[int]:
@@ -110,8 +132,12 @@ class Renderer:
         if kind is NoticeKind.WITHDRAWN:
             title = await session.scalar(select(Resolution.title).where(Resolution.id == p["resolution_id"]))
             return OutMessage(texts.WITHDRAWN_NOTICE.format(title=texts.esc(title or "")))
-        if kind in (NoticeKind.REVIEW_REQUEST, NoticeKind.REVIEW_RESULT):
+        if kind in (NoticeKind.REVIEW_REQUEST, NoticeKind.REVIEW_RESULT, NoticeKind.DIFFICULTY):
             return await self.review(session, kind, p)
+        if kind in (NoticeKind.ITEM_COMMENT, NoticeKind.ITEM_ANSWER):
+            return await self.item_message(session, kind, p)
+        if kind is NoticeKind.REFRESH:
+            return await self.refresh(session, row, p)
         if kind in (NoticeKind.EXTENSION_REQUEST, NoticeKind.EXTENSION_DECISION):
             return await self.extension(session, kind, p)
         if kind in (NoticeKind.JOIN_REQUEST, NoticeKind.JOIN_DECISION, NoticeKind.REMOVED):
@@ -224,22 +250,74 @@ class Renderer:
     # -- reviews, extensions, membership -------------------------------------------------------------
 
     async def review(self, session: AsyncSession, kind: NoticeKind, p: dict[str, Any]) -> OutMessage | None:
-        report = await session.get(StatusReport, p["report_id"])
+        report = await load_report(session, p["report_id"])
         if report is None:
             return None
         f = (await load_items(session, [report.assignment_id])).get(report.assignment_id)
         if f is None or f.resolution_state != ResolutionState.PUBLISHED:
             return None
         item = texts.esc(shorten(f"{f.number}. {f.text}", 600))
+        comment = ""
+        if report.comment:
+            comment = texts.REVIEW_COMMENT.format(comment=texts.esc(shorten(report.comment, 1500)))
+        files = texts.REPORT_FILES.format(n=len(report.files)) if report.files else ""
+        title = texts.esc(shorten(f.title, 200))
         if kind is NoticeKind.REVIEW_REQUEST:
             if f.status != Status.DONE:
                 return None  # reviewed meanwhile, or the member changed the status back
-            text = texts.REVIEW_REQUEST.format(
-                org=texts.esc(f.organisation), item=item, title=texts.esc(shorten(f.title, 200))
-            )
-            return OutMessage(text, review_keyboard(f.assignment_id))
+            text = texts.REVIEW_REQUEST.format(org=texts.esc(f.organisation), item=item, title=title)
+            return OutMessage(text + comment + files, review_keyboard(f.assignment_id), files=report.files)
+        if kind is NoticeKind.DIFFICULTY:
+            text = texts.DIFFICULTY_NOTICE.format(org=texts.esc(f.organisation), item=item, title=title)
+            return OutMessage(text + comment + files, answer_keyboard(f.assignment_id), files=report.files)
         template = texts.REVIEW_ACCEPTED_NOTICE if report.status == Status.ACCEPTED else texts.REVIEW_RETURNED_NOTICE
         return OutMessage(template.format(item=item, comment=texts.esc(report.comment or "—")))
+
+    async def item_message(self, session: AsyncSession, kind: NoticeKind, p: dict[str, Any]) -> OutMessage | None:
+        message = await session.get(ItemMessage, p["message_id"])
+        if message is None:
+            return None
+        f = (await load_items(session, [message.assignment_id])).get(message.assignment_id)
+        if f is None or f.resolution_state != ResolutionState.PUBLISHED:
+            return None
+        item = texts.esc(shorten(f"{f.number}. {f.text}", 600))
+        words = texts.esc(shorten(message.text, 3000))
+        if kind is NoticeKind.ITEM_COMMENT:
+            text = texts.ITEM_COMMENT_NOTICE.format(org=texts.esc(f.organisation), item=item, comment=words)
+            return OutMessage(text, answer_keyboard(f.assignment_id))
+        author = await session.get(Member, message.member_id) if message.member_id else None
+        who = texts.esc(author.full_name) if author is not None and author.full_name else "проверяющий"
+        return OutMessage(texts.ITEM_ANSWER_NOTICE.format(item=item, text=words, who=who), item_button(f))
+
+    async def refresh(self, session: AsyncSession, row: Delivery, p: dict[str, Any]) -> OutMessage | None:
+        """The member's resolution messages and item cards showing this item, drawn again."""
+        assignment_id = p["assignment_id"]
+        f = (await load_items(session, [assignment_id])).get(assignment_id)
+        if f is None or row.member_id is None:
+            return None
+        member = await session.get(Member, row.member_id)
+        edits: list[Edit] = []
+        copies = await shown_copies(session, row.member_id, f.resolution_id)
+        shown = [(mid, payload) for mid, payload in copies if assignment_id in _item_ids(payload)]
+        if shown:
+            items = await load_items(session, [i for _mid, payload in shown for i in _item_ids(payload)])
+            for message_id, payload in shown:
+                fresh = self.publication(payload, items, member, utcnow())
+                if fresh is not None:
+                    edits.append(Edit(message_id, fresh.text, fresh.markup))
+        cards = await shown_cards(session, row.chat_id, assignment_id)
+        if cards:
+            card = await self.card(session, f)
+            edits += [Edit(message_id, card.text, card.markup) for message_id in cards]
+        return OutMessage("", edits=tuple(edits)) if edits else None
+
+    async def card(self, session: AsyncSession, f: ItemFacts) -> OutMessage:
+        """An item's card: its text, date, status and history, with the status buttons."""
+        entries = await reports.history(session, f.assignment_id)
+        lines = [(e.at.strftime("%d.%m"), e.author, e.kind, e.text, e.files) for e in entries]
+        due = texts.describe_due(f.due, self.config.calendar) if f.due else None
+        text = texts.item_card(f.title, f.number, f.text, due, f.status, lines)
+        return OutMessage(text, item_card_keyboard(f.assignment_id, has_due=f.due is not None))
 
     async def extension(self, session: AsyncSession, kind: NoticeKind, p: dict[str, Any]) -> OutMessage | None:
         request = await session.get(ExtensionRequest, p["request_id"])
@@ -280,6 +358,11 @@ class Renderer:
             who += f" (@{texts.esc(member.username)})"
         text = texts.JOIN_REQUEST.format(who=who, org=name, role=texts.ROLE_SHORT.get(org.kind, ""))
         return OutMessage(text, decision_keyboard(member.id, org.id))
+
+
+def item_button(f: ItemFacts) -> InlineKeyboardMarkup:
+    """Under an answer: the item's own button, to open its card and report."""
+    return resolution_keyboard([(f.number, f.assignment_id, f.status)])
 
 
 def _compose(head: str, blocks: list[str]) -> tuple[str, int]:

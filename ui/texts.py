@@ -240,6 +240,28 @@ REPORT_SAVED = "Статус: {status}"
 REPORT_SAME = "Статус уже такой"
 REPORT_STALE = "Статус не изменился: пункт уже «{status}»"
 REPORT_ASK_COMMENT = "Добавьте комментарий одним сообщением или нажмите «Пропустить»."
+REPORT_ASK_DETAILS = (
+    "Напишите комментарий и, если нужно, пришлите файлы или фото — проверяющий получит их вместе с отчётом. "
+    "Затем нажмите «Готово». Без комментария — «Пропустить»."
+)
+REPORT_ASK_DIFFICULTY = (
+    "Опишите, в чём трудность и какая помощь нужна; можно приложить файлы или фото. Муниципальный специалист "
+    "получит это сразу после «Готово». Без комментария — «Пропустить»."
+)
+REPORT_DETAIL_SAVED = "Добавлено. Ещё комментарий или файл — или «Готово»."
+REPORT_SENT_TO_REVIEW = "Готово: отчёт отправлен на проверку."
+REPORT_SENT_TO_OFFICER = "Готово: муниципальный специалист получил ваше сообщение о трудностях."
+REPORT_DETAILS_DONE = "Готово."
+ITEM_COMMENT_ASK = "Напишите комментарий к пункту одним сообщением. Отмена — /cancel."
+ITEM_COMMENT_SAVED = "Комментарий сохранён в истории пункта."
+ITEM_COMMENT_SENT = "Комментарий сохранён и отправлен проверяющему."
+ANSWER_ASK = "Напишите ответ одним сообщением — он придёт участникам организации по этому пункту. Отмена — /cancel."
+ANSWER_SENT = "Ответ отправлен и сохранён в истории пункта."
+DIFFICULTY_NOTICE = "⚠️ <b>{org}</b>: трудности с пунктом\n{item}\n\n<i>{title}</i>"
+REVIEW_COMMENT = "\n\n<b>Комментарий:</b> {comment}"
+REPORT_FILES = "\n📎 Файлов: {n} (выше)"
+ITEM_COMMENT_NOTICE = "💬 <b>{org}</b> добавляет к пункту:\n{item}\n\n{comment}"
+ITEM_ANSWER_NOTICE = "💬 <b>Ответ по пункту</b> {item}\n\n{text}\n\n— {who}"
 REPORT_ASK_EVIDENCE = (
     "Добавьте комментарий одним сообщением, либо пришлите файл или фото как подтверждение, или нажмите «Пропустить»."
 )
@@ -248,13 +270,33 @@ REPORT_FILE_SAVED = "Файл сохранён как подтверждение
 REPORT_NO_COMMENT = "Без комментария."
 
 
-def item_card(resolution_title: str, number_text: str, due: date | None, status: str, last_comment: str | None) -> str:
-    lines = [f"<i>{esc(shorten(resolution_title, 200))}</i>", "", esc(shorten(number_text, ITEM_TEXT_LIMIT))]
+HISTORY_KINDS = {"answer": "ответ", "comment": "комментарий"}
+
+
+def item_card(
+    resolution_title: str,
+    number: int,
+    text: str,
+    due: str | None,
+    status: str,
+    history: list[tuple[str, str, str, str | None, int]],
+) -> str:
+    """One item: its resolution, number and text, due date, status, and the latest of its history
+    (when, who, what — a status or «ответ»/«комментарий» —, the words, how many files)."""
+    lines = [f"<i>{esc(shorten(resolution_title, 200))}</i>", "", f"<b>{number}.</b> {esc(shorten(text, 2500))}"]
     if due:
-        lines.append(f"⏰ срок: {fmt_date(due)}")
+        lines.append(f"⏰ срок: {due}")
     lines.append(f"<b>Статус:</b> {STATUS_NAMES.get(status, status)}")
-    if last_comment:
-        lines.append(f"<b>Комментарий:</b> {esc(shorten(last_comment, 500))}")
+    if history:
+        lines += ["", "<b>История:</b>"]
+        for when, who, kind, words, files in history:
+            what = HISTORY_KINDS.get(kind) or STATUS_NAMES.get(kind, kind)
+            line = f"{when} · {esc(shorten(who, 60)) or '—'} · {what}"
+            if words:
+                line += f": {esc(shorten(words, 300))}"
+            if files:
+                line += f" 📎 {files}"
+            lines.append(line)
     return "\n".join(lines)
 
 

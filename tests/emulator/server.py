@@ -167,6 +167,7 @@ class TelegramEmulator:
             "sendmessage": self._send_message_api,
             "senddocument": self._send_document_api,
             "sendphoto": self._send_photo_api,
+            "sendmediagroup": self._send_media_group_api,
             "editmessagetext": self._edit_message_text,
             "editmessagecaption": self._edit_message_caption,
             "editmessagereplymarkup": self._edit_message_reply_markup,
@@ -671,6 +672,27 @@ class TelegramEmulator:
         result = self._store_bot_message(chat_id, kind, caption or "", parse_mode, parsed, params, record)
         self._register_file(record)
         return result
+
+    async def _send_media_group_api(self, params: Params) -> list[dict[str, Any]]:
+        """An album: 2–10 photos, or 2–10 documents (Telegram does not mix documents with photos)."""
+        media = load_json(params.get("media"), "media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise bad_request("wrong number of media in the album: must be 2-10")
+        kinds = {item.get("type") for item in media if isinstance(item, dict)}
+        if not kinds or not kinds <= {"photo", "document"} or len(kinds) > 1:
+            raise bad_request("documents can be only grouped in an album with messages of the same type")
+        sent = []
+        for item in media:
+            kind: Literal["document", "photo"] = "photo" if item["type"] == "photo" else "document"
+            single: dict[str, Any] = {k: v for k, v in params.items() if k not in {"media", "reply_markup"}}
+            single[kind] = item.get("media")
+            for key in ("caption", "parse_mode"):
+                if key in item:
+                    single[key] = item[key]
+                else:
+                    single.pop(key, None)
+            sent.append(await self._send_media(single, kind))
+        return sent
 
     def _media_param(self, params: Params, kind: Literal["document", "photo"]) -> FileRecord:
         value = params.get(kind)

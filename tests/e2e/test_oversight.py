@@ -1,0 +1,121 @@
+"""What schools report reaches the people who act on it: review requests with comment and files,
+difficulties to the municipal officer and his answer, the director's messages brought up to date."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import App
+from tests.e2e.harness import ADMIN_ID, add_member, add_org
+from tests.e2e.test_reports import DEPUTY, DIRECTOR, OFFICER, OTHER, press, setup
+from tests.emulator import SentMessage, TelegramEmulator
+from ui.callbacks import AnswerCb
+
+STRANGER_OFFICER = 6101  # an officer of another municipality
+
+
+async def open_card(emulator: TelegramEmulator, note: SentMessage) -> SentMessage:
+    await press(emulator, DIRECTOR, note, "1 · Ознакомлен")
+    await emulator.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the edited button")
+    await press(emulator, DIRECTOR, note, "1 · ознакомлен · отчёт")
+    (card,) = await emulator.wait_for(DIRECTOR)
+    return card
+
+
+async def quiet(emulator: TelegramEmulator, *chats: int, seconds: float = 1.5) -> None:
+    """Nothing new reaches these chats for a while."""
+    before = {chat: len(emulator.messages(chat)) for chat in chats}
+    await asyncio.sleep(seconds)
+    assert {chat: len(emulator.messages(chat)) for chat in chats} == before
+
+
+async def test_a_review_request_carries_the_comment_and_files_and_waits_for_them(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    received = await setup(app, emulator)
+    note = received[DIRECTOR]
+    card = await open_card(emulator, note)
+    await press(emulator, DIRECTOR, card, "Выполнено")
+    (ask,) = await emulator.wait_for(DIRECTOR)
+    assert "Готово" in ask.text
+    await quiet(emulator, OFFICER)  # the question waits for the comment step
+
+    await emulator.send_message(DIRECTOR, "Педсовет проведён 12 февраля, протокол прилагаю")
+    (added,) = await emulator.wait_for(DIRECTOR)
+    protocol = await emulator.send_document(DIRECTOR, "protokol.pdf", b"%PDF-1.4 protocol")
+    (added,) = await emulator.wait_for(DIRECTOR)
+    photo = await emulator.send_photo(DIRECTOR, b"\xff\xd8\xff photo of the meeting")
+    (added,) = await emulator.wait_for(DIRECTOR)
+    assert added.button_texts == ["Готово"]
+    await press(emulator, DIRECTOR, added, "Готово")
+
+    document_copy, photo_copy, request = await emulator.wait_for(OFFICER, count=3, timeout=10)
+    assert {document_copy.kind, photo_copy.kind} == {"document", "photo"}
+    sent_files = {m.file.file_id for m in (document_copy, photo_copy) if m.file is not None}
+    assert sent_files == {f.file_id for f in (protocol.file, photo.file) if f is not None}  # resent by file_id
+    assert "Педсовет проведён 12 февраля" in request.text
+    assert "Файлов: 2" in request.text
+    assert request.button_texts == ["Принять", "Вернуть"]
+    await quiet(emulator, OTHER, ADMIN_ID, seconds=0.5)  # nobody else hears of it
+
+    # The officer accepts: the director's resolution message and card show it, not «ждёт проверки».
+    await press(emulator, OFFICER, request, "Принять")
+    await emulator.wait_until(
+        lambda: note.button_texts[0] == "1 · выполнено и принято · отчёт", what="the resolution message refreshed"
+    )
+    await emulator.wait_until(lambda: "выполнено и принято" in card.text, what="the item card refreshed")
+    assert note.button_texts[1] == "2 · Ознакомлен"
+
+
+async def test_difficulties_reach_the_officer_at_once_and_his_answer_comes_back(
+    app: App, emulator: TelegramEmulator
+) -> None:
+    received = await setup(app, emulator)
+    async with app.session_factory() as session:
+        elsewhere = await add_org(session, "municipality", "Вяземский район")
+        await add_member(session, STRANGER_OFFICER, elsewhere)
+    card = await open_card(emulator, received[DIRECTOR])
+    await press(emulator, DIRECTOR, card, "Есть трудности")
+    (ask,) = await emulator.wait_for(DIRECTOR)
+    assert "трудность" in ask.text
+    await emulator.send_message(DIRECTOR, "Нет педагога-психолога. Нужна помощь МОУО")
+    (added,) = await emulator.wait_for(DIRECTOR)
+    await press(emulator, DIRECTOR, added, "Готово")
+
+    (difficulty,) = await emulator.wait_for(OFFICER, timeout=10)
+    assert "трудности" in difficulty.text
+    assert "Нет педагога-психолога. Нужна помощь МОУО" in difficulty.text
+    assert difficulty.button_texts == ["Ответить"]
+    await quiet(emulator, OTHER, ADMIN_ID, STRANGER_OFFICER, seconds=0.5)
+
+    # An officer of another municipality cannot answer by forging the button.
+    original = AnswerCb.unpack(difficulty.find_button("Ответить").callback_data or "")
+    forged = AnswerCb(assignment_id=original.assignment_id).pack()
+    await emulator.send_message(STRANGER_OFFICER, "/start")
+    (anchor,) = await emulator.wait_for(STRANGER_OFFICER)
+    answer = await emulator.wait_callback_answer(await emulator.click(STRANGER_OFFICER, anchor.message_id, forged))
+    assert answer.show_alert
+
+    await press(emulator, OFFICER, difficulty, "Ответить")
+    (prompt,) = await emulator.wait_for(OFFICER)
+    assert "ответ" in prompt.text.lower()
+    await emulator.send_message(OFFICER, "Направим специалиста ЦППМСП в четверг")
+    (confirmed,) = await emulator.wait_for(OFFICER)
+    assert confirmed.text.startswith("Ответ отправлен")
+    for chat in (DIRECTOR, DEPUTY):
+        (reply,) = await emulator.wait_for(chat, timeout=10)
+        assert "Направим специалиста ЦППМСП в четверг" in reply.text
+    await quiet(emulator, OTHER, seconds=0.5)
+
+    # The exchange stays in the item's history, shown on its card.
+    await press(emulator, DIRECTOR, received[DIRECTOR], "1 · есть трудности · отчёт")
+    (fresh,) = await emulator.wait_for(DIRECTOR)
+    assert "Нет педагога-психолога" in fresh.text
+    assert "ответ: Направим специалиста" in fresh.text
+
+    # A reply to the card is a comment on the item: the officer hears it, the item still has difficulties.
+    await emulator.send_message(DIRECTOR, "Спасибо, ждём", reply_to=fresh.message_id)
+    (kept,) = await emulator.wait_for(DIRECTOR)
+    assert "отправлен" in kept.text
+    (comment,) = await emulator.wait_for(OFFICER, timeout=10)
+    assert "Спасибо, ждём" in comment.text

@@ -195,7 +195,8 @@ def _big(n: int) -> ColumnElement[int]:
 
 
 def _field(tally: ColumnElement[int], shift: int, bits: int | None) -> ColumnElement[int]:
-    shifted = tally.op(">>")(_big(shift)) if shift else tally
+    # PostgreSQL shifts a bigint by an int4 only.
+    shifted = tally.op(">>")(literal(shift, Integer())) if shift else tally
     return shifted.op("&")(_big((1 << bits) - 1)) if bits else shifted
 
 
@@ -399,7 +400,7 @@ async def laggards(
         )
         .join(Organisation, Organisation.id == p.c.org)
         .where(p.c.tally > 0)
-        .order_by(oldest.is_(None), oldest, (p.c.tally.op(">>")(_big(32))).desc(), p.c.tally.desc(), Organisation.name)
+        .order_by(oldest.is_(None), oldest, _field(p.c.tally, 32, None).desc(), p.c.tally.desc(), Organisation.name)
         .limit(limit)
     )
     result = []

@@ -34,6 +34,7 @@ overflow a field.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -548,10 +549,23 @@ async def stream_items(
     session: AsyncSession, resolution_id: int, group: Group, today: date, *, chunk: int = 2000
 ) -> AsyncIterator[ItemRow]:
     """The items of a group's organisations (by organisation name, then the resolution's order), fetched
-    `chunk` rows at a time: an export never holds them all."""
+    `chunk` rows at a time: an export never holds them all. The session is busy until the iteration ends."""
     result = await session.stream(_items_stmt(resolution_id, _group_orgs(group)).execution_options(yield_per=chunk))
-    async for row in result:
-        yield _item(row, today)
+    # By partition, not by row: each step of an async result is a trip through a greenlet, per row that
+    # alone would cost more than writing the row. And the next partition is asked for before this one is
+    # handed out, so the database works on it (in the driver's thread) while the caller writes rows.
+    partitions = result.partitions()
+    pending = asyncio.ensure_future(anext(partitions, None))
+    try:
+        while (partition := await pending) is not None:
+            pending = asyncio.ensure_future(anext(partitions, None))
+            await asyncio.sleep(0)  # let the request reach the driver before the caller blocks the loop
+            for row in partition:
+                yield _item(row, today)
+    finally:
+        if not pending.done():
+            pending.cancel()
+        await result.close()
 
 
 async def extensions(session: AsyncSession, resolution_id: int, group: Group) -> dict[int, list[date]]:

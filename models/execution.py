@@ -84,6 +84,15 @@ STATUSES: tuple[Status, ...] = (
     Status.BLOCKED,
     Status.ACCEPTED,
 )
+_LIKELY = (
+    Status.ACCEPTED,
+    Status.NEW,
+    Status.IN_PROGRESS,
+    Status.ACKNOWLEDGED,
+    Status.DONE,
+    Status.NOT_STARTED,
+    Status.BLOCKED,
+)
 BUCKETS = ("closed", "in_work", "difficulties", "not_started", "no_member")
 MAX_ITEMS = 511  # per organisation and resolution: the width of a status field of the tally
 _STATUS_BITS = 9
@@ -190,6 +199,29 @@ def _days_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> st
     return f"({later} - {earlier})"
 
 
+class unindexed(FunctionElement[Any]):  # noqa: N801 - a SQL construct, named like one
+    """A column SQLite must not pick an index for: `+column` (SQLite's documented way); as is elsewhere.
+
+    Without ANALYZE statistics (the bot never runs it) SQLite would answer `recommendation_id IN (…)` from
+    the unique (recommendation_id, organisation_id) index and then sort 800,000 rows to group them by
+    organisation: three times slower than scanning ix_assignment_execution in organisation order."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"+{column}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return column
+
+
 def _big(n: int) -> ColumnElement[int]:
     # Typed as BIGINT: PostgreSQL would take a plain int parameter as int4 and refuse the large ones.
     return literal(n, BigInteger())
@@ -205,6 +237,10 @@ def _connected(org_id: Any) -> ColumnElement[bool]:
     return exists().where(
         Member.organisation_id == org_id, Member.approval == Approval.APPROVED, Member.active.is_(True)
     )
+
+
+def _connected_ids() -> Select[tuple[int | None]]:
+    return select(Member.organisation_id).where(Member.approval == Approval.APPROVED, Member.active.is_(True))
 
 
 def _recommendations_of(resolution_id: int) -> Select[tuple[int]]:
@@ -224,8 +260,10 @@ def _orgs_of_municipality(municipality_id: int) -> Select[tuple[int]]:
 def _per_organisation(resolution_id: int, today: date, org_ids: Select[tuple[int]] | None) -> Select[Any]:
     """Stage one: a row per organisation with its two tallies and whether it is connected."""
     day = literal(today, Date())
+    # WHENs in the order items usually are (closed and unanswered ones dominate): fewer comparisons per row.
+    shift = {s: _STATUS_BITS * k for k, s in enumerate(STATUSES)}
     status_tally = case(
-        {s.value: _big(1 << (_STATUS_BITS * k)) for k, s in enumerate(STATUSES)},
+        {s.value: _big(1 << shift[s]) for s in sorted(STATUSES, key=_LIKELY.index)},
         value=Assignment.status,
         else_=_big(0),
     )
@@ -244,9 +282,10 @@ def _per_organisation(resolution_id: int, today: date, org_ids: Select[tuple[int
             Assignment.organisation_id.label("org"),
             cast(func.sum(status_tally), BigInteger).label("statuses"),
             cast(func.sum(due_tally), BigInteger).label("dues"),
-            case((_connected(Assignment.organisation_id), 1), else_=0).label("connected"),
+            # A list of connected organisations built once, not a member lookup per organisation.
+            case((Assignment.organisation_id.in_(_connected_ids()), 1), else_=0).label("connected"),
         )
-        .where(Assignment.recommendation_id.in_(_recommendations_of(resolution_id)))
+        .where(unindexed(Assignment.recommendation_id).in_(_recommendations_of(resolution_id)))
         .group_by(Assignment.organisation_id)
     )
     if org_ids is not None:
@@ -382,7 +421,7 @@ async def laggards(
             cast(func.sum(tally), BigInteger).label("tally"),
             func.min(case((is_open, Assignment.due))).label("oldest"),
         )
-        .where(Assignment.recommendation_id.in_(_recommendations_of(resolution_id)))
+        .where(unindexed(Assignment.recommendation_id).in_(_recommendations_of(resolution_id)))
         .group_by(Assignment.organisation_id)
     )
     if municipality_id is not None:

@@ -185,6 +185,9 @@ class Assignment(Base):
         Index("ix_assignment_due_reminders", "next_reminder_at"),
         # Progress views: per organisation and status.
         Index("ix_assignment_org_status", "organisation_id", "status"),
+        # Execution control (models/execution.py) aggregates per organisation from this index alone: in
+        # organisation order, so grouping needs no sort, and covering, so no table row is read.
+        Index("ix_assignment_execution", "organisation_id", "recommendation_id", "status", "due", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,6 +199,9 @@ class Assignment(Base):
     last_reminder_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC of the last reminder sent
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    # UTC of the acceptance that closed the item; NULL while it is open (cleared again on reopening).
+    # «Closed on time» compares its date with `due`: the status alone cannot tell on time from late.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     recommendation: Mapped[Recommendation] = relationship()
     organisation: Mapped[Organisation] = relationship()

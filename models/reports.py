@@ -110,16 +110,19 @@ async def check_review(session: AsyncSession, user_id: int, item: ItemView | Non
 
 async def _transition(session: AsyncSession, assignment: Assignment, old: str, new: str) -> bool:
     """Move the status only if it still is `old`: of two concurrent clicks exactly one wins."""
+    now = utcnow()
+    closed_at = now if new == Status.ACCEPTED else None  # «closed on time» compares this with the due date
     result = await session.execute(
         update(Assignment)
         .where(Assignment.id == assignment.id, Assignment.status == old)
-        .values(status=new, updated_at=utcnow())
+        .values(status=new, updated_at=now, closed_at=closed_at)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         return False
     assignment.status = new
+    assignment.closed_at = closed_at
     return True
 
 
@@ -170,8 +173,7 @@ async def report(
         managers = await policy.managers_of(session, assignment.organisation, config.admin_ids)
         held_until = row.created_at + COMMENT_WINDOW
         await outbox.tell(session, _held_key(kind, row.id), managers, kind, report_id=row.id, not_before=held_until)
-    if new_status == Status.ACCEPTED:
-        await _refresh(session, assignment, f"rf:{row.id}")
+    await _refresh(session, assignment, f"rf:{row.id}")  # colleagues' copies, the other messages of the item
     await session.commit()
     item.last_report = row
     return item, row, None

@@ -55,13 +55,13 @@ async def test_a_review_request_carries_the_comment_and_files_and_waits_for_them
     assert sent_files == {f.file_id for f in (protocol.file, photo.file) if f is not None}  # resent by file_id
     assert "Педсовет проведён 12 февраля" in request.text
     assert "Файлов: 2" in request.text
-    assert request.button_texts == ["Принять", "Вернуть"]
+    assert request.button_texts == ["Принять", "Вернуть на доработку"]
     await quiet(emulator, OTHER, ADMIN_ID, seconds=0.5)  # nobody else hears of it
 
     # The officer accepts: the director's resolution message and card show it, not «ждёт проверки».
     await press(emulator, OFFICER, request, "Принять")
     await emulator.wait_until(
-        lambda: note.button_texts[0] == "1 · выполнено и принято · отчёт", what="the resolution message refreshed"
+        lambda: note.button_texts[0] == "1 · принято · отчёт", what="the resolution message refreshed"
     )
     await emulator.wait_until(lambda: "выполнено и принято" in card.text, what="the item card refreshed")
     assert note.button_texts[1] == "2 · Ознакомлен"

@@ -3,12 +3,14 @@ the schools of their municipality (and their own organisation)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import execution, reminders
+from models.config import Config
 from models.entities import (
     Addressee,
     Approval,
@@ -19,18 +21,8 @@ from models.entities import (
     Recommendation,
     Resolution,
     ResolutionState,
+    Status,
 )
-
-
-@dataclass(slots=True)
-class ResolutionProgress:
-    resolution_id: int
-    title: str
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
 
 async def visible_org_ids(session: AsyncSession, member: Member | None, *, is_admin: bool) -> list[int] | None:
@@ -50,26 +42,6 @@ async def visible_org_ids(session: AsyncSession, member: Member | None, *, is_ad
     return ids
 
 
-async def progress(session: AsyncSession, org_ids: list[int] | None, *, limit: int = 10) -> list[ResolutionProgress]:
-    """Status counts per published resolution over the given organisations (None: all)."""
-    stmt = (
-        select(Resolution.id, Resolution.title, Assignment.status, func.count(Assignment.id))
-        .join(Addressee, Addressee.resolution_id == Resolution.id)
-        .join(Recommendation, Recommendation.addressee_id == Addressee.id)
-        .join(Assignment, Assignment.recommendation_id == Recommendation.id)
-        .where(Resolution.state == ResolutionState.PUBLISHED)
-        .group_by(Resolution.id, Resolution.title, Assignment.status)
-        .order_by(Resolution.id.desc())
-    )
-    if org_ids is not None:
-        stmt = stmt.where(Assignment.organisation_id.in_(org_ids))
-    result: dict[int, ResolutionProgress] = {}
-    for rid, title, status, n in (await session.execute(stmt)).all():
-        entry = result.setdefault(rid, ResolutionProgress(rid, title))
-        entry.counts[str(status)] = int(n)
-    return list(result.values())[:limit]
-
-
 async def paused_members(
     session: AsyncSession, org_ids: list[int] | None, today: date, *, exclude_member_id: int | None = None
 ) -> list[tuple[str, str, date]]:
@@ -86,3 +58,62 @@ async def paused_members(
     if exclude_member_id is not None:
         stmt = stmt.where(Member.id != exclude_member_id)
     return [(name or "—", org, until) for name, org, until in (await session.execute(stmt)).all() if until]
+
+
+@dataclass(frozen=True, slots=True)
+class Nudged:
+    organisations: int
+    messages: int
+
+
+async def nudge_laggards(
+    session: AsyncSession,
+    *,
+    resolution_id: int,
+    municipality_id: int | None,
+    today: date,
+    config: Config,
+    now: datetime,
+) -> Nudged:
+    """«Напомнить»: the organisations «Кто отстаёт» lists now get a reminder of their overdue and
+    unacknowledged items of this resolution (through the outbox: quiet hours and pauses hold). Pressing
+    again within the hour queues nothing new."""
+    listed = await execution.laggards(session, resolution_id, today, municipality_id=municipality_id)
+    org_ids = [lag.organisation_id for lag in listed if lag.connected]
+    items: dict[int, list[int]] = {}
+    if org_ids:
+        rows = await session.execute(
+            select(Assignment.id, Assignment.organisation_id)
+            .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+            .join(Addressee, Addressee.id == Recommendation.addressee_id)
+            .where(
+                Addressee.resolution_id == resolution_id,
+                Assignment.organisation_id.in_(org_ids),
+                Assignment.status != Status.ACCEPTED,
+                or_(Assignment.status == Status.NEW, Assignment.due < today),
+            )
+            .order_by(Addressee.position, Recommendation.position)
+        )
+        for assignment_id, org_id in rows:
+            items.setdefault(org_id, []).append(assignment_id)
+    key = f"ndg:{resolution_id}:{municipality_id or 0}:{now:%Y%m%d%H}"
+    messages = await reminders.nudge(session, config, items, now, key)
+    await session.commit()
+    return Nudged(len(items), messages)
+
+
+async def resolutions_of(
+    session: AsyncSession, organisation_id: int, *, offset: int, limit: int
+) -> tuple[list[tuple[int, str]], int]:
+    """Published resolutions addressed to one organisation, newest first: (id, title), and their total."""
+    stmt = (
+        select(Resolution.id, Resolution.title)
+        .join(Addressee, Addressee.resolution_id == Resolution.id)
+        .join(Recommendation, Recommendation.addressee_id == Addressee.id)
+        .join(Assignment, Assignment.recommendation_id == Recommendation.id)
+        .where(Resolution.state == ResolutionState.PUBLISHED, Assignment.organisation_id == organisation_id)
+        .distinct()
+    )
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = await session.execute(stmt.order_by(Resolution.id.desc()).offset(offset).limit(limit))
+    return [(rid, title) for rid, title in rows], int(total)

@@ -117,3 +117,37 @@ async def managers_of(
         if officers:
             return officers
     return [Recipient(chat) for chat in sorted(admin_ids)]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What someone oversees: the region (admins), a municipality (its officers), or one organisation."""
+
+    region: bool = False
+    municipality_id: int | None = None
+    organisation_id: int | None = None
+
+
+def oversight_scope(actor: Actor, admin_ids: Collection[int]) -> Scope | None:
+    """None for someone who oversees nothing (not approved anywhere)."""
+    if actor.is_admin(admin_ids):
+        return Scope(region=True)
+    member = actor.member
+    if not is_approved(member) or member is None or member.organisation_id is None:
+        return None
+    if member.organisation is not None and member.organisation.kind == OrgKind.MUNICIPALITY:
+        return Scope(municipality_id=member.organisation_id)
+    return Scope(organisation_id=member.organisation_id)
+
+
+def may_oversee_municipality(scope: Scope, municipality_id: int) -> bool:
+    return scope.region or scope.municipality_id == municipality_id
+
+
+def may_oversee_organisation(scope: Scope, organisation: Organisation) -> bool:
+    """Admins any organisation; an officer their municipality's (and its own); a member their own."""
+    if scope.region:
+        return True
+    if scope.municipality_id is not None:
+        return scope.municipality_id in {organisation.id, organisation.municipality_id}
+    return organisation.id == scope.organisation_id

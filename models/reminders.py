@@ -629,3 +629,39 @@ async def _digest_chunk(
         stamps,
     )
     return len(queued)
+
+
+async def nudge(
+    session: AsyncSession, config: Config, items_by_org: dict[int, list[int]], now: datetime, key: str
+) -> int:
+    """Reminders about these items now, on demand («Кто отстаёт» → «Напомнить»), to the members of their
+    organisations: members on a pause are skipped, quiet hours and days off are respected. Keys carry
+    `key`, so pressing twice queues once. Does not commit; returns the number of messages queued."""
+    ctx = _Context.of(config)
+    now = naive_utc(now)
+    members = await _members_of(session, items_by_org)
+    rows: list[dict[str, Any]] = []
+    for org_id, ids in items_by_org.items():
+        for row in members.get(org_id, []):
+            recipient = _recipient(row, ctx)
+            if recipient.paused(now):
+                continue
+            not_before = rules.deliver_at(
+                now,
+                zone=recipient.zone,
+                quiet_start=recipient.quiet_start,
+                quiet_end=recipient.quiet_end,
+                calendar=ctx.cfg.calendar,
+            )
+            rows.append(
+                {
+                    "key": f"{key}:{recipient.member_id}",
+                    "chat_id": recipient.chat_id,
+                    "member_id": recipient.member_id,
+                    "payload": notice(NoticeKind.REMINDER, items=[[i, None] for i in ids]),
+                    "priority": outbox.PRIORITY_NOTICE,
+                    "not_before": not_before,
+                }
+            )
+    await outbox.enqueue(session, rows)
+    return len(rows)

@@ -164,3 +164,23 @@ class SnoozeCb(CallbackData, prefix="snz1"):
 
     assignment_id: int
     days: int = 3
+
+
+class ProgressLevel(StrEnum):
+    LIST = "ls"  # the resolutions
+    RESOLUTION = "rs"  # one resolution over the region
+    MUNICIPALITY = "mn"  # one resolution in one municipality
+    ORGANISATION = "og"  # one organisation's items
+    LAGGARDS = "lg"  # «Кто отстаёт»
+    NUDGE = "nd"  # remind the laggards now
+    CHART = "ch"  # the chart as a picture
+
+
+class ProgressCb(CallbackData, prefix="prg1"):
+    """/progress drill-down; every press is authorised again on the server."""
+
+    level: ProgressLevel
+    resolution_id: int = 0
+    municipality_id: int = 0
+    organisation_id: int = 0
+    page: int = 0

@@ -20,6 +20,8 @@ from ui.callbacks import (
     JoinStep,
     ProfileAction,
     ProfileCb,
+    ProgressCb,
+    ProgressLevel,
     PubAction,
     PubCb,
     ReportAction,
@@ -369,3 +371,54 @@ def reminder_keyboard(items: Iterable[tuple[int, int]], *, snooze_days: int | No
             row.append(InlineKeyboardButton(text=snooze_button(number, snooze_days), callback_data=snooze))
         rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+PROGRESS_PAGE = 10  # organisations or resolutions per page of the drill-down
+
+
+def progress_list_keyboard(items: list[tuple[int, str]], page: int, total: int) -> InlineKeyboardMarkup:
+    """The resolutions to drill into, with arrows when there are more."""
+    builder = InlineKeyboardBuilder()
+    for resolution_id, title in items:
+        data = ProgressCb(level=ProgressLevel.RESOLUTION, resolution_id=resolution_id)
+        builder.button(text=shorten(title, 60), callback_data=data)
+    nav = page_arrows(page, total, PROGRESS_PAGE)
+    for text, target in nav:
+        builder.button(text=text, callback_data=ProgressCb(level=ProgressLevel.LIST, page=target))
+    builder.adjust(*([1] * len(items)), max(1, len(nav)))
+    return builder.as_markup()
+
+
+def progress_view_keyboard(
+    choices: list[tuple[ProgressCb, str]],
+    *,
+    page_of: ProgressCb | None,
+    page: int,
+    total: int,
+    laggards: ProgressCb | None,
+    chart: ProgressCb | None,
+    back: ProgressCb | None,
+) -> InlineKeyboardMarkup:
+    """A level of the drill-down: one button per row below it (paged), then «Кто отстаёт», «График», «Назад»."""
+    builder = InlineKeyboardBuilder()
+    for data, text in choices:
+        builder.button(text=shorten(text, 60), callback_data=data)
+    nav = page_arrows(page, total, PROGRESS_PAGE) if page_of is not None else []
+    for text, target in nav:
+        assert page_of is not None
+        builder.button(text=text, callback_data=page_of.model_copy(update={"page": target}))
+    extra = [(laggards, "⏰ Кто отстаёт"), (chart, "📊 График"), (back, "⬅️ Назад")]
+    present = [(data, text) for data, text in extra if data is not None]
+    for data, text in present:
+        builder.button(text=text, callback_data=data)
+    builder.adjust(*([1] * len(choices)), *([len(nav)] if nav else []), *([len(present)] if present else []))
+    return builder.as_markup()
+
+
+def laggards_keyboard(nudge: ProgressCb | None, back: ProgressCb) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if nudge is not None:
+        builder.button(text="🔔 Напомнить им сейчас", callback_data=nudge)
+    builder.button(text="⬅️ Назад", callback_data=back)
+    builder.adjust(1)
+    return builder.as_markup()

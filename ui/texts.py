@@ -11,6 +11,7 @@ from ui.messages import shorten
 if TYPE_CHECKING:
     from models.calendar import WorkCalendar
     from models.directory import Entry, ImportReport
+    from models.execution import Figures, ItemRow, Laggard
     from models.publishing import Preview
 
 ROLE_NAMES: dict[str, str] = {
@@ -298,18 +299,6 @@ def item_card(
                 line += f" 📎 {files}"
             lines.append(line)
     return "\n".join(lines)
-
-
-PROGRESS_EMPTY = "Пока нечего показать: опубликованных резолюций для ваших организаций нет."
-PROGRESS_HEAD = "<b>Ход исполнения</b>"
-PROGRESS_ORDER = ("new", "acknowledged", "not_started", "in_progress", "blocked", "done", "accepted")
-
-
-def progress_block(title: str, counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    closed = counts.get("accepted", 0)
-    parts = [f"{STATUS_NAMES[s]}: {counts[s]}" for s in PROGRESS_ORDER if counts.get(s)]
-    return f"<b>{esc(shorten(title, 200))}</b>\nЗакрыто {closed} из {total}\n" + "; ".join(parts)
 
 
 REVIEW_REQUEST = (
@@ -653,3 +642,67 @@ def directory_report(report: ImportReport, *, html: bool, limit: int = 15) -> st
     section("Удалены:", report.deleted, lambda e: f"{e.code} — {short(e.name)}")
     section("Не удалены:", report.kept, lambda e: f"{e.code} — {short(e.name)}: {e.detail}")
     return "\n".join(lines)
+
+
+# --- /progress: execution control ------------------------------------------------------------------
+
+PROGRESS_LIST_HEAD = "<b>Ход исполнения</b> — резолюции {shown} из {total}. Выберите резолюцию:"
+PROGRESS_NONE = "Опубликованных резолюций, адресованных вашим организациям, пока нет."
+PROGRESS_REGION = "<b>{title}</b>\n<b>По области:</b> {figures}"
+PROGRESS_MUNICIPALITY = "<b>{title}</b>\n<b>{name}:</b> {figures}"
+PROGRESS_ORGANISATION = "<b>{title}</b>\n<b>{name}</b>"
+PROGRESS_NOT_CONNECTED = "<b>Не подключены ({n})</b> — никто из организации ещё не вступил в бот: {names}"
+PROGRESS_LAGGARDS = "<b>Кто отстаёт</b> — {title}"
+PROGRESS_NO_LAGGARDS = "Отстающих нет: просроченных и неотмеченных пунктов нет."
+PROGRESS_NUDGED = "Поставлено в очередь напоминаний: {messages} (организаций: {orgs})."
+PROGRESS_NUDGED_NONE = "Напоминать некому: у отстающих организаций нет подключённых участников."
+PROGRESS_FORBIDDEN = "Этот раздел вам недоступен."
+PROGRESS_CHART_CAPTION = "{title}: статусы пунктов {scope}"
+REGIONAL_LEVEL = "Региональный уровень"
+
+
+def figures_line(f: Figures, *, short: bool = False) -> str:
+    """The figures of execution control in one line: closed, in work, difficulties, overdue, no answer, Ко,
+    and coverage (organisations with nobody connected are counted apart, never as «новое»)."""
+    parts = [f"закрыто {f.closed} из {f.items}"]
+    if not short and f.in_progress + f.done:
+        parts.append(f"в работе {f.in_progress + f.done}")
+    if f.blocked:
+        parts.append(f"трудности {f.blocked}")
+    if f.overdue:
+        average = f" (в ср. {f.avg_days_overdue:.0f} дн.)" if f.avg_days_overdue is not None and not short else ""
+        parts.append(f"просрочено {f.overdue}{average}")
+    if f.no_answer:
+        parts.append(f"нет ответа {f.no_answer}")
+    parts.append("Ко —" if f.ko is None else f"Ко {f.ko:.0f} %")
+    if f.not_connected:
+        parts.append(f"не подключены {f.not_connected} из {f.organisations}")
+    return " · ".join(parts)
+
+
+def progress_row(name: str, f: Figures) -> str:
+    return f"• {esc(shorten(name, 80))}: {figures_line(f, short=True)}"
+
+
+def progress_item(row: ItemRow) -> str:
+    line = f"<b>{esc(row.number)}.</b> {esc(shorten(row.text, 160))} — {STATUS_NAMES.get(row.status, row.status)}"
+    if row.days_overdue:
+        line += f", просрочено на {count(row.days_overdue, 'день', 'дня', 'дней')}"
+    if row.last_report_at is not None:
+        line += f"\n   отчёт {row.last_report_at:%d.%m}"
+        if row.reported_by:
+            line += f" — {esc(shorten(row.reported_by, 60))}"
+        if row.comment:
+            line += f": {esc(shorten(row.comment, 120))}"
+    return line
+
+
+def laggard_line(lag: Laggard) -> str:
+    parts = []
+    if lag.overdue:
+        parts.append(f"просрочено {lag.overdue} (до {count(lag.max_days_overdue, 'дня', 'дней', 'дней')})")
+    if lag.no_answer:
+        parts.append(f"нет ответа {lag.no_answer}")
+    if not lag.connected:
+        parts.append("не подключена")
+    return f"• {esc(shorten(lag.name, 80))}: {', '.join(parts)}"

@@ -137,12 +137,14 @@ async def test_done_is_reviewed_by_the_municipal_officer(app: App, emulator: Tel
     (card,) = await emulator.wait_for(DIRECTOR)
     await press(emulator, DIRECTOR, card, "Выполнено")
     (ask,) = await emulator.wait_for(DIRECTOR)
-    assert "файл или фото" in ask.text
+    assert "файлы или фото" in ask.text
     await emulator.send_photo(DIRECTOR, b"\xff\xd8\xff fake jpeg")
     (saved,) = await emulator.wait_for(DIRECTOR)
-    assert saved.text == "Файл сохранён как подтверждение."
+    assert saved.text.startswith("Добавлено")
+    await press(emulator, DIRECTOR, saved, "Готово")
 
-    (review,) = await emulator.wait_for(OFFICER, timeout=10)
+    photo, review = await emulator.wait_for(OFFICER, count=2, timeout=10)
+    assert photo.kind == "photo"  # the evidence, then the question
     assert "МБОУ «СШ № 1»" in review.text
     # Returned for rework with a comment: the school is told, status back to «в работе».
     await press(emulator, OFFICER, review, "Вернуть на доработку")
@@ -156,7 +158,8 @@ async def test_done_is_reviewed_by_the_municipal_officer(app: App, emulator: Tel
 
     # Reported done again and accepted this time: the item is closed.
     await press(emulator, DIRECTOR, card, "Выполнено")
-    await emulator.wait_for(DIRECTOR)  # the comment question
+    (ask,) = await emulator.wait_for(DIRECTOR)  # the comment question
+    await press(emulator, DIRECTOR, ask, "Пропустить")
     review2 = (await emulator.wait_for(OFFICER, timeout=10))[-1]
     accept_data = review2.find_button("Принять").callback_data
     alert, text = await press(emulator, OFFICER, review2, "Принять")
@@ -252,14 +255,16 @@ async def test_progress_and_vacations_are_visible_above(app: App, emulator: Tele
     await emulator.send_message(OFFICER, "/progress")
     (progress,) = await emulator.wait_for(OFFICER)
     assert "Резолюция семинара руководителей" in progress.text
-    assert "Закрыто 0 из 4" in progress.text  # two items × two schools
-    assert "ознакомлен: 1" in progress.text
+    assert "закрыто 0 из 4" in progress.text  # two items × two schools
+    assert "нет ответа 3" in progress.text  # one acknowledged
     assert "МБОУ «СШ № 1»" in progress.text  # the vacation, with the school's name
 
-    # A director sees only their own school's progress.
+    # A director sees only their own school's items.
     await emulator.send_message(OTHER, "/progress")
     (own,) = await emulator.wait_for(OTHER)
-    assert "Закрыто 0 из 2" in own.text
+    await press(emulator, OTHER, own, "Резолюция семинара руководителей")
+    await emulator.wait_until(lambda: "МБОУ «СШ № 2»" in own.text, what="the school's own items")
+    assert "новое" in own.text
     assert "ознакомлен" not in own.text
 
 

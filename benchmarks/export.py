@@ -32,9 +32,10 @@ if str(ROOT) not in sys.path:
 
 import _execution_data as dataset  # noqa: E402 - the sibling module: this folder is the script's path
 
-from exports.common import ITEM_COLUMNS, STATUS_NAMES, fmt_date  # noqa: E402
+from exports.common import ITEM_COLUMNS, fmt_date  # noqa: E402
 from exports.xlsx import ITEM_WIDTHS, _Formats, _header, _open, export_xlsx  # noqa: E402
 from models.db import create_engine, create_session_factory  # noqa: E402
+from ui.texts import STATUS_NAMES  # noqa: E402
 
 
 async def child_export(db: Path, out: Path) -> dict[str, Any]:

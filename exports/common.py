@@ -18,16 +18,6 @@ from models.execution import ItemRow
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 AT_RISK_DAYS = 3  # an open item due within this many days is «at risk» (amber)
 
-# A plain copy of the bot's wording (handlers/texts.py), kept here so renderers need no handlers import.
-STATUS_NAMES: dict[str, str] = {
-    Status.NEW: "новое",
-    Status.ACKNOWLEDGED: "ознакомлен",
-    Status.NOT_STARTED: "не начато",
-    Status.IN_PROGRESS: "в работе",
-    Status.DONE: "выполнено, ждёт проверки",
-    Status.BLOCKED: "есть трудности",
-    Status.ACCEPTED: "выполнено и принято",
-}
 NOT_CONNECTED = "не подключены"
 WHOLE_REGION = "вся область"
 

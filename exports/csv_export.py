@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exports.common import (
     ITEM_COLUMNS,
     MAX_UPLOAD_BYTES,
-    STATUS_NAMES,
     WHOLE_REGION,
     Export,
     Part,
@@ -24,6 +23,7 @@ from exports.common import (
 )
 from models import execution
 from models.execution import Group
+from ui.texts import STATUS_NAMES
 
 COLUMNS = ("Резолюция", *ITEM_COLUMNS)
 

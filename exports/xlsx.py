@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exports.common import (
     ITEM_COLUMNS,
     MAX_UPLOAD_BYTES,
-    STATUS_NAMES,
     SUMMARY_COLUMNS,
     WHOLE_REGION,
     Export,
@@ -33,6 +32,7 @@ from exports.common import (
 )
 from models import execution
 from models.execution import Figures, Group, Row
+from ui.texts import STATUS_NAMES
 
 SHEET_NAME_MAX = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

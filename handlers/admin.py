@@ -25,6 +25,7 @@ from models.timeutil import utcnow
 from ui import texts
 from ui.callbacks import AdminAction, AdminCb
 from ui.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
+from ui.messages import pack_blocks
 
 PAGE = 8
 DIRECTORY_SUFFIXES = {".csv", ".xlsx"}
@@ -227,12 +228,15 @@ async def directory_file(
         path = Path(folder) / f"directory{suffix}"
         await asyncio.to_thread(path.write_bytes, buffer.getvalue())
         try:
-            report = await directory.import_file(session, path)
+            actor = message.from_user.id if message.from_user else None
+            report = await directory.import_file(session, path, actor_id=actor)
         except directory.DirectoryError as exc:
             await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
             return
     await state.clear()
-    await message.answer(texts.directory_report(report, html=True))
+    # The import is saved; a long report (many rejected rows) comes in several messages, never as an error.
+    for part in pack_blocks(texts.directory_report(report, html=True).split("\n\n")):
+        await message.answer(part)
 
 
 def create_router() -> Router:

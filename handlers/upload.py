@@ -212,7 +212,9 @@ async def on_withdraw_confirm(
     callback: CallbackQuery, callback_data: PubCb, session: AsyncSession
 ) -> None:
     try:
-        told = await publishing.withdraw(session, resolution_id=callback_data.resolution_id)
+        told = await publishing.withdraw(
+            session, resolution_id=callback_data.resolution_id, actor_id=callback.from_user.id
+        )
     except publishing.PublishError as exc:
         await callback.answer(texts.PUBLISH_PROBLEMS[exc.problem], show_alert=True)
         return

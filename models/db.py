@@ -59,6 +59,9 @@ def create_session_factory(
     def after_rollback(session: Session) -> None:
         session.info.pop(OUTBOX_QUEUED, None)
 
+    from models.audit import append_only  # models.audit needs the entities, which need this module
+
+    event.listen(AppSession, "before_flush", append_only)
     event.listen(AppSession, "after_commit", after_commit)
     event.listen(AppSession, "after_soft_rollback", lambda session, _previous: after_rollback(session))
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)

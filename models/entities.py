@@ -259,6 +259,20 @@ class ItemCard(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
+class AuditEntry(Base):
+    """One action that changed who gets what; only ever inserted (see models/audit.py)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # the user's id; None for the command line
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Snooze(Base):
     """A member postponed reminders about one assignment until `until` (UTC)."""
 
@@ -332,6 +346,7 @@ __all__ = [
     "Addressee",
     "Approval",
     "Assignment",
+    "AuditEntry",
     "Broadcast",
     "Delivery",
     "DeliveryState",

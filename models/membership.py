@@ -35,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import outbox, publishing
+from models import audit, outbox, publishing
+from models.audit import Action
 from models.directory import fold
 from models.entities import Approval, Delivery, DeliveryState, Invite, Member, Organisation, OrgKind
 from models.notices import NoticeKind
@@ -238,6 +239,11 @@ async def create_invite(
         created_at=now,
     )
     session.add(invite)
+    await session.flush()
+    audit.record(
+        session, actor_id=created_by, action=Action.INVITE, object_type="invite", object_id=invite.id,
+        details={"organisation_id": organisation_id, "role": role}, at=now,
+    )  # fmt: skip
     await session.commit()
     return invite
 
@@ -274,6 +280,10 @@ async def revoke_invite(
     if invite.revoked_at is not None:
         return False
     invite.revoked_at = now
+    audit.record(
+        session, actor_id=actor_user_id, action=Action.REVOKE_INVITE, object_type="invite", object_id=invite.id,
+        details={"organisation_id": invite.organisation_id}, at=now,
+    )  # fmt: skip
     await session.commit()
     return True
 
@@ -441,6 +451,11 @@ async def decide(
     )
     if approve:
         await publishing.catch_up_member(session, member)
+    audit.record(
+        session, actor_id=approver_user_id, action=Action.APPROVE if approve else Action.REJECT,
+        object_type="member", object_id=member.id,
+        details={"organisation_id": organisation.id, "user_id": member.user_id, "name": member.full_name},
+    )  # fmt: skip
     await session.commit()
     outcome = DecisionOutcome.APPROVED if approve else DecisionOutcome.REJECTED
     return DecisionResult(outcome, member, organisation)
@@ -513,6 +528,10 @@ async def remove_member(
         NoticeKind.REMOVED,
         organisation_id=organisation.id,
     )
+    audit.record(
+        session, actor_id=actor_user_id, action=Action.REMOVE_MEMBER, object_type="member", object_id=member.id,
+        details={"organisation_id": organisation.id, "user_id": member.user_id, "name": member.full_name},
+    )  # fmt: skip
     await session.commit()
     return RemovalResult(RemovalOutcome.REMOVED, member, organisation)
 

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import outbox, reminders
+from models import audit, outbox, reminders
+from models.audit import Action
 from models.config import Config
 from models.entities import (
     Addressee,
@@ -359,6 +360,10 @@ async def publish(
     ).all()
     await _queue_for_members(session, resolution, members, batch=broadcast.batch)
     await reminders.plan_assignments(session, [a.id for a in assignments], now, config.rules)
+    audit.record(
+        session, actor_id=admin_chat_id, action=Action.PUBLISH, object_type="resolution", object_id=resolution.id,
+        details={"title": resolution.title[:200], "assignments": len(assignments)}, at=now,
+    )  # fmt: skip
     await session.commit()
     return broadcast
 
@@ -369,7 +374,9 @@ async def discard_draft(session: AsyncSession, resolution: Resolution) -> None:
     await session.commit()
 
 
-async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime | None = None) -> int:
+async def withdraw(
+    session: AsyncSession, *, resolution_id: int, actor_id: int | None = None, now: datetime | None = None
+) -> int:
     """Withdraw a published resolution: unsent messages are cancelled, reminders stop, members who
     got it are told once. History (assignments, reports) stays. Returns the number of notices queued."""
     resolution = await session.get(Resolution, resolution_id)
@@ -404,6 +411,10 @@ async def withdraw(session: AsyncSession, *, resolution_id: int, now: datetime |
         NoticeKind.WITHDRAWN,
         resolution_id=resolution_id,
     )
+    audit.record(
+        session, actor_id=actor_id, action=Action.WITHDRAW, object_type="resolution", object_id=resolution_id,
+        details={"title": resolution.title[:200], "told": len(told)},
+    )  # fmt: skip
     await session.commit()
     return len(told)
 

@@ -15,7 +15,8 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import outbox, policy, reminders
+from models import audit, outbox, policy, reminders
+from models.audit import Action
 from models.config import Config
 from models.entities import (
     Addressee,
@@ -348,6 +349,10 @@ async def review(
     members = await policy.members_of(session, item.assignment.organisation_id)
     await outbox.tell(session, f"rv:{row.id}", members, NoticeKind.REVIEW_RESULT, report_id=row.id)
     await _refresh(session, item.assignment, f"rf:{row.id}")
+    audit.record(
+        session, actor_id=reviewer_id, action=Action.ACCEPT if accept else Action.RETURN,
+        object_type="assignment", object_id=assignment_id, details={"comment": (comment or "")[:500]},
+    )  # fmt: skip
     await session.commit()
     return item, None
 
@@ -477,6 +482,10 @@ async def decide_extension(
     if approve:
         await reminders.plan_assignments(session, [item.assignment.id], now or utcnow(), config.rules)
     await _refresh(session, item.assignment, f"rfe:{request.id}")
+    audit.record(
+        session, actor_id=reviewer_id, action=Action.EXTENSION_APPROVED if approve else Action.EXTENSION_DECLINED,
+        object_type="assignment", object_id=item.assignment.id, details={"new_due": request.new_due.isoformat()},
+    )  # fmt: skip
     await session.commit()
     return None
 

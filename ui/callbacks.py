@@ -184,3 +184,22 @@ class ProgressCb(CallbackData, prefix="prg1"):
     municipality_id: int = 0
     organisation_id: int = 0
     page: int = 0
+
+
+class ExportFormat(StrEnum):
+    XLSX = "x"
+    CSV = "c"
+
+
+class ExportCb(CallbackData, prefix="exp1"):
+    """/export: the format, and one resolution (0: all published)."""
+
+    fmt: ExportFormat
+    resolution_id: int = 0
+
+
+class AuditCb(CallbackData, prefix="aud1"):
+    """/audit: a page of the trail, or the whole trail as CSV."""
+
+    page: int = 0
+    csv: bool = False

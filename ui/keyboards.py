@@ -12,8 +12,11 @@ from ui.callbacks import (
     AdminAction,
     AdminCb,
     AnswerCb,
+    AuditCb,
     CommentCb,
     DecisionCb,
+    ExportCb,
+    ExportFormat,
     ExtAction,
     ExtCb,
     JoinCb,
@@ -421,4 +424,31 @@ def laggards_keyboard(nudge: ProgressCb | None, back: ProgressCb) -> InlineKeybo
         builder.button(text="🔔 Напомнить им сейчас", callback_data=nudge)
     builder.button(text="⬅️ Назад", callback_data=back)
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def export_keyboard(resolutions: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """What to export: every published resolution at once, or one of them."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Все резолюции", callback_data=ExportCb(fmt=ExportFormat.XLSX))
+    for resolution_id, title in resolutions:
+        data = ExportCb(fmt=ExportFormat.XLSX, resolution_id=resolution_id)
+        builder.button(text=shorten(title, 60), callback_data=data)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def csv_keyboard(resolution_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="То же в CSV", callback_data=ExportCb(fmt=ExportFormat.CSV, resolution_id=resolution_id))
+    return builder.as_markup()
+
+
+def audit_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    nav = page_arrows(page, total, per_page)
+    for text, target in nav:
+        builder.button(text=text, callback_data=AuditCb(page=target))
+    builder.button(text="Весь журнал в CSV", callback_data=AuditCb(csv=True))
+    builder.adjust(max(1, len(nav)), 1)
     return builder.as_markup()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -706,3 +706,45 @@ def laggard_line(lag: Laggard) -> str:
     if not lag.connected:
         parts.append("не подключена")
     return f"• {esc(shorten(lag.name, 80))}: {', '.join(parts)}"
+
+
+# --- /export and /audit ---------------------------------------------------------------------------
+
+EXPORT_CHOOSE = (
+    "Что выгрузить? Отчёт об исполнении придёт файлом Excel (.xlsx): сводка по муниципалитетам "
+    "и лист на каждую резолюцию."
+)
+EXPORT_NONE = "Выгружать пока нечего: опубликованных резолюций нет."
+EXPORT_FORBIDDEN = "Выгрузка доступна администраторам и муниципальным специалистам."
+EXPORT_PREPARING = "Готовлю файл…"
+EXPORT_PART = "{title} — на {date}"
+EXPORT_SPLIT = "Отчёт больше 50 МБ — Telegram не передаст такой файл. Разделил его по муниципалитетам: файлов {n}."
+EXPORT_OVERSIZED = "Файл «{title}» больше 50 МБ даже после разделения: выгрузите резолюции по одной."
+EXPORT_CSV_OFFER = "Нужна таблица CSV (для своей обработки)? Кнопка ниже."
+AUDIT_HEAD = "<b>Журнал действий</b> — записи {shown} из {total}, новые сверху"
+AUDIT_EMPTY = "Журнал пуст: действий, меняющих рассылку, ещё не было."
+AUDIT_ACTIONS = {
+    "publish": "опубликовал резолюцию",
+    "withdraw": "отозвал резолюцию",
+    "invite": "создал приглашение",
+    "revoke_invite": "отозвал приглашение",
+    "approve": "одобрил заявку",
+    "reject": "отклонил заявку",
+    "remove_member": "исключил участника",
+    "import_directory": "загрузил справочник",
+    "extension_approved": "одобрил перенос срока",
+    "extension_declined": "отклонил перенос срока",
+    "accept": "принял пункт",
+    "return": "вернул пункт на доработку",
+}
+AUDIT_CSV_HEADER = ("Дата и время (UTC)", "Кто (id)", "Действие", "Объект", "Номер объекта", "Подробности")
+
+
+def audit_line(
+    at: datetime, actor_id: int | None, action: str, object_id: int | None, details: dict[str, object]
+) -> str:
+    who = f"id {actor_id}" if actor_id is not None else "командная строка"
+    what = AUDIT_ACTIONS.get(action, action)
+    extra = ", ".join(f"{esc(k)}: {esc(shorten(str(v), 80))}" for k, v in details.items() if v not in ("", None))
+    obj = f" #{object_id}" if object_id is not None else ""
+    return f"{at:%d.%m.%Y %H:%M} · {who} · {what}{obj}" + (f" ({extra})" if extra else "")

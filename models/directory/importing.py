@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Column, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import audit
+from models.audit import Action
 from models.db import Base
 from models.directory.reading import (
     KIND_ALIASES,
@@ -117,10 +119,12 @@ async def import_rows(
     prune: bool = False,
     dry_run: bool = False,
     now: datetime | None = None,
+    actor_id: int | None = None,
 ) -> ImportReport:
     """Add and update organisations by code in one transaction; see the module docstring for the rules.
 
-    Commits once (or rolls back when `dry_run`, so an admin can see the report before applying it).
+    Commits once, with its audit entry (or rolls back when `dry_run`, so an admin can see the report first).
+    `actor_id` is who sent the file; None for the command line.
     """
     now = now or utcnow()
     report = ImportReport(rows=len(rows), dry_run=dry_run)
@@ -262,6 +266,17 @@ async def import_rows(
     if dry_run:
         await session.rollback()
     else:
+        counts = {
+            "rows": report.rows,
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "rejected": len(report.rejected),
+            "deleted": len(report.deleted),
+        }
+        audit.record(
+            session, actor_id=actor_id, action=Action.IMPORT_DIRECTORY, object_type="directory", object_id=None,
+            details=counts, at=now,
+        )  # fmt: skip
         await session.commit()
     return report
 
@@ -322,8 +337,13 @@ async def _prune(
 
 
 async def import_file(
-    session: AsyncSession, path: str | Path, *, prune: bool = False, dry_run: bool = False
+    session: AsyncSession,
+    path: str | Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    actor_id: int | None = None,
 ) -> ImportReport:
     """Read a file (in a worker thread) and import it; raises DirectoryError for an unusable file."""
     rows = await asyncio.to_thread(read_file, path)
-    return await import_rows(session, rows, prune=prune, dry_run=dry_run)
+    return await import_rows(session, rows, prune=prune, dry_run=dry_run, actor_id=actor_id)

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from exports import chart
-from exports.common import ITEM_COLUMNS, STATUS_NAMES
+from exports.common import ITEM_COLUMNS
 from exports.csv_export import COLUMNS, export_csv
 from exports.xlsx import FILLS, export_xlsx, sheet_name
 from models import execution
 from models.entities import Status
 from tests.dbutil import migrated_db
 from tests.execution.data import TODAY, Ids, build
+from ui.texts import STATUS_NAMES
 
 Db = tuple[async_sessionmaker[AsyncSession], Ids]
 

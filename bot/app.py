@@ -14,10 +14,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.health import DELIVERY, PLANNER, Health
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers import get_routers
 from handlers.errors import on_error
@@ -25,12 +28,13 @@ from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from models import migrate
 from models.calendar import WorkCalendar
 from models.config import Config
-from models.db import create_engine, create_session_factory
+from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
 from models.membership import AttemptLimiter
 from models.rules import RuleConfig
 from scheduler.broadcast_progress import ProgressReporter
 from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
-from scheduler.jobs import create_scheduler
+from scheduler.jobs import add_maintenance_jobs, create_scheduler
+from scheduler.leader import Leadership, Role
 from ui.render import Renderer
 from ui.sender import TelegramSender
 from ui.texts import TIMEZONES
@@ -94,6 +98,9 @@ class App:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     delivery: DeliveryWorker
+    metrics: Metrics
+    leadership: Leadership
+    health: Health
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -128,15 +135,16 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
-    scheduler.shutdown(wait=False)
-    # The round in flight is finished and recorded before the process exits: no lost writes.
-    await delivery.stop()
+async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler) -> None:
+    # The delivery round in flight is finished and recorded before the process exits: no lost writes.
+    await leadership.stop()
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
 
 
-async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
-    await delivery.start()
-    scheduler.start()
+async def on_startup(bot: Bot, settings: Settings, leadership: Leadership) -> None:
+    # The delivery worker and the planner start where this instance is elected (at once on SQLite).
+    await leadership.start()
     try:
         await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
     except TelegramNetworkError:  # Telegram unreachable right now: polling retries, commands can wait
@@ -201,6 +209,9 @@ async def create_app(settings: Settings) -> App:
         bot = create_bot(settings)
         delivery = create_worker(bot, session_factory, settings, config, doorbell)
         dispatcher = create_dispatcher(settings, config, session_factory, delivery)
+        metrics = Metrics()
+        install_instances(settings, engine, session_factory, dispatcher, delivery, metrics)
+        leadership: Leadership = dispatcher["leadership"]
     except BaseException:
         await engine.dispose()
         raise
@@ -212,6 +223,58 @@ async def create_app(settings: Settings) -> App:
         engine=engine,
         session_factory=session_factory,
         delivery=delivery,
+        metrics=metrics,
+        leadership=leadership,
+        health=Health(session_factory, delivery, leadership, metrics),
+    )
+
+
+def install_instances(
+    settings: Settings,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    dispatcher: Dispatcher,
+    delivery: DeliveryWorker,
+    metrics: Metrics,
+) -> None:
+    """What running several instances needs: FSM state in Redis (if configured), one elected instance per
+    singleton role (the delivery worker, the planner), and the metrics of this one."""
+    if settings.redis_url:
+        dispatcher.fsm.storage = create_redis_storage(settings)
+    scheduler: AsyncIOScheduler = dispatcher["scheduler"]
+    add_maintenance_jobs(scheduler, session_factory, metrics.planner_tick_seconds.observe)
+
+    async def start_planner() -> None:
+        if scheduler.running:
+            scheduler.resume()
+        else:
+            scheduler.start()
+
+    async def stop_planner() -> None:
+        if scheduler.running:
+            scheduler.pause()
+
+    dispatcher["leadership"] = Leadership(
+        engine,
+        [
+            Role(DELIVERY, delivery.start, delivery.stop, channel=OUTBOX_CHANNEL, wake=delivery.wake),
+            Role(PLANNER, start_planner, stop_planner),
+        ],
+        retry_seconds=settings.leader_retry_seconds,
+    )
+    metrics.watch_delivery(lambda: delivery.stats)
+    metrics.install(dispatcher)
+
+
+def create_redis_storage(settings: Settings) -> BaseStorage:
+    """FSM state (wizards half-way) in Redis: any instance can take a user's next step, and a restart
+    loses nothing. Keys: `<prefix>:fsm:<bot>:<chat>:<user>:…`."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(
+        settings.redis_url,
+        key_builder=DefaultKeyBuilder(prefix=f"{settings.redis_key_prefix}:fsm", with_bot_id=True),
     )
 
 

@@ -203,3 +203,9 @@ class AuditCb(CallbackData, prefix="aud1"):
 
     page: int = 0
     csv: bool = False
+
+
+class ResendCb(CallbackData, prefix="rsd1"):
+    """«Отправить ещё раз» under a broadcast's final summary: its unconfirmed messages, queued again."""
+
+    broadcast_id: int

@@ -452,3 +452,12 @@ def audit_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup
     builder.button(text="Весь журнал в CSV", callback_data=AuditCb(csv=True))
     builder.adjust(max(1, len(nav)), 1)
     return builder.as_markup()
+
+
+def resend_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
+    from ui.callbacks import ResendCb
+    from ui.texts import RESEND_BUTTON
+
+    builder = InlineKeyboardBuilder()
+    builder.button(text=RESEND_BUTTON, callback_data=ResendCb(broadcast_id=broadcast_id))
+    return builder.as_markup()

@@ -748,3 +748,28 @@ def audit_line(
     extra = ", ".join(f"{esc(k)}: {esc(shorten(str(v), 80))}" for k, v in details.items() if v not in ("", None))
     obj = f" #{object_id}" if object_id is not None else ""
     return f"{at:%d.%m.%Y %H:%M} · {who} · {what}{obj}" + (f" ({extra})" if extra else "")
+
+
+# --- Delivery you can account for: a broadcast's unconfirmed messages (scheduler/broadcast_progress.py) ---
+UNCONFIRMED_SHOWN = 20  # names listed in the summary (the rest are counted): the summary stays one message
+RESEND_BUTTON = "Отправить ещё раз"
+RESEND_DONE = "Поставлено в очередь повторно: {n}. Итог рассылки обновится, когда они уйдут."
+RESEND_NOTHING = "Повторно отправлять нечего: неподтверждённых сообщений больше нет."
+RESEND_FORBIDDEN = "Повторную отправку делают только администраторы."
+AUDIT_ACTIONS["resend"] = "повторно отправил неподтверждённые сообщения"
+
+
+def unconfirmed_block(people: list[tuple[str | None, str | None, int]]) -> str:
+    """Below the final summary: who may not have the message (name — organisation), and what the button does."""
+    lines = [
+        "",
+        "<b>Не подтверждено</b> — эти сообщения уходили в момент перезапуска бота, и Telegram мог их уже "
+        "доставить, а мог и нет:",
+    ]
+    for name, organisation, chat_id in people[:UNCONFIRMED_SHOWN]:
+        who = esc(shorten(name, 60)) if name else f"участник вышел (чат {chat_id})"
+        lines.append(f"• {who} — {esc(shorten(organisation, 70))}" if organisation else f"• {who}")
+    if len(people) > UNCONFIRMED_SHOWN:
+        lines.append(f"…и ещё {len(people) - UNCONFIRMED_SHOWN}")
+    lines.append(f"«{RESEND_BUTTON}» пришлёт им сообщение повторно; кто его уже получил, получит его второй раз.")
+    return "\n".join(lines)

@@ -299,14 +299,17 @@ async def test_a_colleagues_stale_acknowledge_button_shows_the_report_instead_of
 ) -> None:
     received = await setup(app, emulator)
     note = received[DIRECTOR]
+    deputy_copy = received[DEPUTY]
+    # The button as it was delivered: the copy may be redrawn before the deputy's press arrives.
+    stale = deputy_copy.find_button("1 · Ознакомлен").callback_data
     await press(emulator, DIRECTOR, note, "1 · Ознакомлен")
     await emulator.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the edited button")
     await press(emulator, DIRECTOR, note, "1 · ознакомлен · отчёт")
     (card,) = await emulator.wait_for(DIRECTOR)
     await press(emulator, DIRECTOR, card, "В работе")
 
-    deputy_copy = received[DEPUTY]  # still drawn as it was delivered
-    alert, text = await press(emulator, DEPUTY, deputy_copy, "1 · Ознакомлен")
+    answer = await emulator.wait_callback_answer(await emulator.click(DEPUTY, deputy_copy.message_id, stale))
+    alert, text = answer.show_alert, answer.text or ""
     assert not alert
     assert text == "Статус не изменился: пункт уже «в работе»"
     await emulator.wait_until(

@@ -123,12 +123,12 @@ class Leadership:
     async def _try_lock(self, role: Role) -> bool:
         # A standby keeps its connection between tries: one session per role and instance, not one per try.
         conn = self._connections.get(role.name)
-        if conn is None:
-            conn = await self.engine.connect()
-            self._connections[role.name] = conn
         try:
-            # AUTOCOMMIT: the lock belongs to the session, and an idle transaction would hold back VACUUM.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if conn is None:
+                conn = await self.engine.connect()
+                self._connections[role.name] = conn
+                # AUTOCOMMIT: the lock belongs to the session, and an idle transaction would hold back VACUUM.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(role.name)}))
             if got and role.channel and role.wake is not None:
                 wake = role.wake
@@ -140,7 +140,8 @@ class Leadership:
                 await raw.driver_connection.add_listener(role.channel, notified)  # type: ignore[union-attr]
         except BaseException:
             self._connections.pop(role.name, None)
-            await self._close(conn)
+            if conn is not None:
+                await self._close(conn)
             raise
         return got
 

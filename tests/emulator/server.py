@@ -15,7 +15,7 @@ import mimetypes
 import re
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -200,6 +200,7 @@ class TelegramEmulator:
         # instances): plain-HTTP base URLs on loopback, taken round-robin; the registered URL's path is kept.
         self.webhook_routes: list[str] = []
         self.webhook_posts = 0
+        self.webhook_posts_by_route: Counter[str] = Counter()
         self.webhook_failures = 0
         self._webhook_turn = 0
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -629,6 +630,7 @@ class TelegramEmulator:
                 path = urlsplit(self.webhook_url).path or "/"
                 headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
                 self.webhook_posts += 1
+                self.webhook_posts_by_route[route] += 1
                 try:
                     async with session.post(
                         route + path, json={"update_id": update_id, kind: payload}, headers=headers

@@ -257,7 +257,14 @@ def install_instances(
     dispatcher["leadership"] = Leadership(
         engine,
         [
-            Role(DELIVERY, delivery.start, delivery.stop, channel=OUTBOX_CHANNEL, wake=delivery.wake),
+            Role(
+                DELIVERY,
+                delivery.start,
+                delivery.stop,
+                channel=OUTBOX_CHANNEL,
+                wake=delivery.wake,
+                alive=lambda: delivery.running,
+            ),
             Role(PLANNER, start_planner, stop_planner),
         ],
         retry_seconds=settings.leader_retry_seconds,

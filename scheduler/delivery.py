@@ -147,9 +147,13 @@ class DeliveryWorker:
         """Finish the round in flight (its results are recorded), then stop."""
         self._stopping = True
         self.doorbell.event.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if not task.done():
+            await task
+        elif not task.cancelled() and task.exception() is not None:  # it died: say why, then carry on stopping
+            log.error("the delivery loop had died", exc_info=task.exception())
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll."""

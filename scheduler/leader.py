@@ -46,6 +46,9 @@ class Role:
     # PostgreSQL LISTEN channel whose notifications call `wake` on the leader (rows queued by any instance).
     channel: str | None = None
     wake: Callable[[], None] | None = None
+    # Whether the role still runs here: a leader whose role died gives the lock up, so that a standby (or this
+    # instance, on its next try) starts it afresh instead of the lock guarding nothing.
+    alive: Callable[[], bool] | None = None
     leading: bool = field(default=False, init=False)
     since: float | None = field(default=None, init=False)
 
@@ -106,6 +109,10 @@ class Leadership:
                     if await self._try_lock(role):
                         await self._become_leader(role)
                         continue  # check the connection at once, then every check_seconds
+                    delay = self.retry_seconds
+                elif role.alive is not None and not role.alive():
+                    log.error("%s stopped while this instance led it: giving the lock up", role.name)
+                    await self._step_down(role)
                     delay = self.retry_seconds
                 elif await self._still_holding(role):
                     delay = self.check_seconds

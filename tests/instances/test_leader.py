@@ -191,3 +191,24 @@ async def test_rows_queued_anywhere_wake_the_leader_on_commit_only() -> None:
 
 async def _true_if(value: bool) -> bool:
     return value
+
+
+async def test_a_leader_whose_worker_died_gives_the_lock_up(emulator: TelegramEmulator) -> None:
+    sent: list[tuple[str, int]] = []
+    async with postgres_database() as url, AsyncExitStack() as stack:
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
+        await migrate.upgrade(engine)
+        a = await stack.enter_async_context(instance("a", emulator, url, sent))
+        role = a.leadership.roles[DELIVERY]
+        role.alive = lambda: a.worker.running
+        await _wait(lambda: _true_if(a.worker.running), 5)
+        task = a.worker._task
+        assert task is not None
+        task.cancel()  # the loop dies (a bug, say) while the lock is still held
+
+        async def restarted() -> bool:
+            return a.worker.running and a.worker._task is not task
+
+        await _wait(restarted, 5)
+        assert a.leadership.leads(DELIVERY)

@@ -8,6 +8,8 @@ import asyncio
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.app import App
+from bot.webhook import build_web_app, serving
 from tests.emulator import TelegramEmulator
 from tests.instances.webapp import SECRET, WEBHOOK_URL, text_update, webhook_app, webhook_settings
 
@@ -114,3 +116,15 @@ async def test_healthz_and_metrics(emulator: TelegramEmulator, database_url: str
         async with aiohttp.ClientSession() as http, http.get(url + "/healthz") as response:
             assert response.status == 503
             assert (await response.json())["delivery_worker"] == "stopped"
+
+
+async def test_polling_mode_serves_health_and_metrics_but_no_webhook(app: App) -> None:
+    # What run_polling_with_metrics serves on METRICS_PORT beside the polling loop.
+    async with serving(build_web_app(app, webhook=False), "127.0.0.1", 0) as url, aiohttp.ClientSession() as http:
+        async with http.get(url + "/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["delivery_worker"] == "running"
+        async with http.get(url + "/metrics") as response:
+            assert "adresat_outbox_depth 0.0" in await response.text()
+        async with http.post(url + PATH, json=text_update(1, USER, "/help"), headers={HEADER: SECRET}) as response:
+            assert response.status in {404, 405}

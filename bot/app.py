@@ -14,7 +14,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,44 +22,24 @@ from bot.settings import Settings
 from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
-from models import migrate
+from models import membership, migrate
 from models.calendar import WorkCalendar
 from models.config import Config
 from models.db import create_engine, create_session_factory
 from models.membership import AttemptLimiter
+from models.policy import Audience
 from models.rules import RuleConfig
 from scheduler.broadcast_progress import ProgressReporter
 from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
 from scheduler.jobs import create_scheduler
+from ui.menus import MENUS
 from ui.render import Renderer
 from ui.sender import TelegramSender
 from ui.texts import TIMEZONES
 
 log = logging.getLogger(__name__)
 
-MEMBER_COMMANDS = [
-    BotCommand(command="start", description="Начало работы и состояние заявки"),
-    BotCommand(command="tasks", description="Мои открытые пункты"),
-    BotCommand(command="progress", description="Ход исполнения"),
-    BotCommand(command="me", description="Профиль: часовой пояс, тихие часы, отпуск"),
-    BotCommand(command="invite", description="Пригласить (для муниципальных специалистов)"),
-    BotCommand(command="members", description="Участники организаций"),
-    BotCommand(command="leave", description="Выйти из организации"),
-    BotCommand(command="cancel", description="Отменить ввод"),
-    BotCommand(command="help", description="Справка"),
-]
-ADMIN_COMMANDS = [
-    BotCommand(command="start", description="Начало работы"),
-    BotCommand(command="publish", description="Опубликовать резолюцию из текста"),
-    BotCommand(command="resolutions", description="Опубликованные резолюции, отзыв"),
-    BotCommand(command="progress", description="Ход исполнения"),
-    BotCommand(command="invite", description="Создать приглашение"),
-    BotCommand(command="members", description="Участники организаций"),
-    BotCommand(command="orgs", description="Загрузить справочник организаций"),
-    BotCommand(command="cancel", description="Отменить ввод"),
-    BotCommand(command="help", description="Справка"),
-]
-
+MENU_VERSION = 2  # raise when the menus change: every member's menu is set again at the next start
 
 def domain_config(settings: Settings) -> Config:
     """The plain values the domain services take, built once from the settings."""
@@ -134,17 +114,27 @@ async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> 
     await delivery.stop()
 
 
-async def on_startup(bot: Bot, settings: Settings, delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
+async def on_startup(
+    bot: Bot,
+    settings: Settings,
+    delivery: DeliveryWorker,
+    scheduler: AsyncIOScheduler,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
     await delivery.start()
     scheduler.start()
+    # Members' own menus are set through the outbox whenever their role changes; once per menu version
+    # every member's is set again, so a new version reaches those who joined before it.
+    async with session_factory() as session:
+        await membership.sync_menus(session, MENU_VERSION)
     try:
-        await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
+        await bot.set_my_commands(MENUS[Audience.GUEST], scope=BotCommandScopeDefault())
     except TelegramNetworkError:  # Telegram unreachable right now: polling retries, commands can wait
         log.warning("could not register commands: Telegram is unreachable")
         return
     for admin_id in settings.admin_ids:
         try:
-            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+            await bot.set_my_commands(MENUS[Audience.ADMIN], scope=BotCommandScopeChat(chat_id=admin_id))
         except Exception:  # an admin who never opened the bot: Telegram answers "chat not found"
             log.warning("could not set admin commands for %s", admin_id)
 

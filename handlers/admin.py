@@ -24,7 +24,13 @@ from models.entities import Member, Organisation, OrgKind
 from models.timeutil import utcnow
 from ui import texts
 from ui.callbacks import AdminAction, AdminCb
-from ui.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
+from ui.keyboards import (
+    admin_kind_keyboard,
+    admin_org_keyboard,
+    invite_keyboard,
+    members_keyboard,
+    remove_confirm_keyboard,
+)
 from ui.messages import pack_blocks
 
 PAGE = 8
@@ -154,6 +160,29 @@ async def on_members(
     await _show_members(callback, session, org)
 
 
+async def on_remove_ask(
+    callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    """«Исключить» asks first: removing stops everything the member receives."""
+    target = await session.get(Member, callback_data.member_id)
+    org = await session.get(Organisation, target.organisation_id) if target and target.organisation_id else None
+    if target is None or org is None or not policy.manages(
+        policy.Actor(callback.from_user.id, member), org, settings.admin_ids
+    ):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text = texts.REMOVE_ASK.format(name=texts.esc(target.full_name or "без имени"), org=texts.esc(org.name))
+        await callback.message.answer(text, reply_markup=remove_confirm_keyboard(target.id))
+
+
+async def on_remove_keep(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=texts.REMOVE_KEPT, markup=None)
+
+
 async def on_remove(callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, settings: Settings) -> None:
     result = await membership.remove_member(
         session, member_id=callback_data.member_id, actor_user_id=callback.from_user.id, admin_ids=settings.admin_ids
@@ -180,7 +209,7 @@ async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Org
     for m in members:
         lines.append(
             texts.MEMBER_LINE.format(
-                name=texts.esc(m.full_name or "без имени"),
+                name=texts.esc(m.full_name or "без имени") + (f", {texts.esc(m.position)}" if m.position else ""),
                 username=f" (@{texts.esc(m.username)})" if m.username else "",
                 state=texts.APPROVAL_NAMES.get(m.approval, m.approval),
             )
@@ -250,6 +279,8 @@ def create_router() -> Router:
     router.callback_query.register(on_invite, AdminCb.filter(F.action == AdminAction.INVITE_ORG))
     router.callback_query.register(on_revoke, AdminCb.filter(F.action == AdminAction.REVOKE))
     router.callback_query.register(on_members, AdminCb.filter(F.action == AdminAction.MEMBERS_ORG))
+    router.callback_query.register(on_remove_ask, AdminCb.filter(F.action == AdminAction.REMOVE_ASK))
+    router.callback_query.register(on_remove_keep, AdminCb.filter(F.action == AdminAction.REMOVE_KEEP))
     router.callback_query.register(on_remove, AdminCb.filter(F.action == AdminAction.REMOVE))
     return router
 

@@ -21,8 +21,12 @@ async def stray_file(message: Message, member: Member | None) -> None:
         await message.answer(texts.UPLOAD_NOT_ALLOWED)
 
 
-async def free_text(message: Message) -> None:
-    await message.answer(texts.FREE_TEXT)
+async def free_text(message: Message, member: Member | None) -> None:
+    """Members are pointed to where a report or a comment goes; others to /help."""
+    if member is not None and member.approval == Approval.APPROVED:
+        await message.answer(texts.MEMBER_FREE_TEXT)
+    else:
+        await message.answer(texts.FREE_TEXT)
 
 
 async def stale_callback(callback: CallbackQuery) -> None:

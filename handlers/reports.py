@@ -437,13 +437,11 @@ async def tasks_page(
     pages = (total + TASKS_PAGE - 1) // TASKS_PAGE
     first = page * TASKS_PAGE + 1
     blocks = [texts.TASKS_HEAD.format(shown=f"{first}–{first + len(lines) - 1}", total=total)]
-    blocks += [
-        texts.task_line(first + i, t.resolution_title, t.text, t.due, t.status, t.overdue) for i, t in enumerate(lines)
-    ]
+    blocks += [texts.task_line(t.number, t.resolution_title, t.text, t.due, t.status, t.overdue) for t in lines]
     colleagues = await oversight.paused_members(session, [member.organisation_id], today, exclude_member_id=member.id)
     if colleagues:
         blocks.append(texts.paused_block(colleagues, with_org=False))
-    markup = tasks_keyboard([(first + i, t.assignment_id, t.status) for i, t in enumerate(lines)], page, pages)
+    markup = tasks_keyboard([(t.number, t.assignment_id, t.status) for t in lines], page, pages)
     return "\n\n".join(blocks), markup
 
 

@@ -94,6 +94,7 @@ class Member(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(256), default="")
+    position: Mapped[str | None] = mapped_column(String(200))  # должность, from the join request
     username: Mapped[str | None] = mapped_column(String(64))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))

@@ -46,7 +46,7 @@ CLOSED = (Status.ACCEPTED,)
 # each). The split counts item texts plus what the renderer adds to each: number, due and start lines.
 PART_CHARS = 4000
 PART_ITEM_OVERHEAD = 100
-PART_HEADER_OVERHEAD = 60  # date line and «(часть 2 из 3)»
+PART_HEADER_OVERHEAD = 400  # date line, «(часть 2 из 3)» and what to do with the items
 PART_MAX_ITEMS = 30
 ITEM_TEXT_LIMIT = 3000  # the renderer shortens a longer item
 

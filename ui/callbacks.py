@@ -147,7 +147,9 @@ class AdminAction(StrEnum):
     MEMBERS_KIND = "mk"
     MEMBERS_ORG = "mo"
     MEMBERS_PAGE = "mp"
-    REMOVE = "rm"
+    REMOVE_ASK = "ra"  # «Исключить»: asks first
+    REMOVE = "rm"  # «Да, исключить»
+    REMOVE_KEEP = "rk"  # «Нет»
 
 
 class AdminCb(CallbackData, prefix="adm2"):

@@ -67,15 +67,15 @@ def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboard
     A new item offers «Ознакомлен»; an acknowledged one opens its card with the status buttons,
     so any report is two taps away.
     """
-    builder = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []  # built directly: a broadcast renders thousands of these
     for number, assignment_id, status in items:
         if status == "new":
             text, action = f"{number} · {REPORT_LABELS[ReportAction.ACK]}", ReportAction.ACK
         else:
             text, action = f"{number} · {STATUS_LABELS.get(status, status)} · отчёт", ReportAction.OPEN
-        builder.button(text=text, callback_data=ReportCb(assignment_id=assignment_id, action=action))
-    builder.adjust(1)
-    return builder.as_markup()
+        data = ReportCb(assignment_id=assignment_id, action=action).pack()
+        rows.append([InlineKeyboardButton(text=text, callback_data=data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def item_card_keyboard(assignment_id: int, *, has_due: bool) -> InlineKeyboardMarkup:
@@ -354,9 +354,17 @@ def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     for member_id, name in members:
         builder.button(
             text=f"Исключить: {shorten(name or 'без имени', 40)}",
-            callback_data=AdminCb(action=AdminAction.REMOVE, member_id=member_id),
+            callback_data=AdminCb(action=AdminAction.REMOVE_ASK, member_id=member_id),
         )
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def remove_confirm_keyboard(member_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Да, исключить", callback_data=AdminCb(action=AdminAction.REMOVE, member_id=member_id))
+    builder.button(text="Нет", callback_data=AdminCb(action=AdminAction.REMOVE_KEEP, member_id=member_id))
+    builder.adjust(2)
     return builder.as_markup()
 
 
@@ -452,3 +460,17 @@ def audit_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup
     builder.button(text="Весь журнал в CSV", callback_data=AuditCb(csv=True))
     builder.adjust(max(1, len(nav)), 1)
     return builder.as_markup()
+
+
+def admin_start_keyboard(*, directory: bool, lonely: bool, published: bool) -> InlineKeyboardMarkup | None:
+    """The next steps of the admin's checklist, as buttons."""
+    builder = InlineKeyboardBuilder()
+    if directory and lonely:
+        builder.button(
+            text="Пригласить специалистов", callback_data=AdminCb(action=AdminAction.INVITE_KIND, kind="municipality")
+        )
+    if published:
+        builder.button(text="Ход исполнения", callback_data=ProgressCb(level=ProgressLevel.LIST))
+    builder.adjust(1)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None

@@ -14,6 +14,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -91,6 +92,9 @@ def create_dispatcher(
     settings: Settings, config: Config, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
 ) -> Dispatcher:
     dp = Dispatcher(
+        # One chat's updates are handled one after another: a long paste arrives as several messages at once,
+        # and a wizard's state must see each of them in order.
+        events_isolation=SimpleEventIsolation(),
         settings=settings,
         config=config,
         renderer=Renderer(config),

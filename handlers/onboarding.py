@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
@@ -128,16 +128,17 @@ async def on_join(
             session, kinds=(OrgKind.MUNICIPALITY,), municipality_id=None, page=callback_data.page
         )
         next_step = JoinStep.MUNICIPALITY if kind == OrgKind.SCHOOL else JoinStep.ORG
-        await _edit(callback, texts.JOIN_CHOOSE_MUNICIPALITY, orgs, total, next_step, kind, 0, callback_data.page)
+        text = texts.JOIN_CHOOSE_MUNICIPALITY
+        await _edit(callback, session, text, orgs, total, next_step, kind, 0, callback_data.page)
         return
     if kind == "other":
         orgs, total = await _org_page(session, kinds=OTHER_KINDS, municipality_id=None, page=callback_data.page)
-        await _edit(callback, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
+        await _edit(callback, session, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
         return
     # A school: the schools of the chosen municipality, searchable by typing.
     municipality = await session.get(Organisation, callback_data.municipality_id)
     if municipality is None or municipality.kind != OrgKind.MUNICIPALITY:
-        await _edit(callback, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
+        await _edit(callback, session, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
         return
     orgs, total = await _org_page(
         session, kinds=(OrgKind.SCHOOL,), municipality_id=municipality.id, page=callback_data.page
@@ -145,11 +146,12 @@ async def on_join(
     await state.set_state(JoinStates.search_school)
     await state.update_data(municipality_id=municipality.id)
     text = texts.JOIN_CHOOSE_SCHOOL.format(municipality=texts.esc(municipality.name))
-    await _edit(callback, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
+    await _edit(callback, session, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
 
 
 async def _edit(
     callback: CallbackQuery,
+    session: AsyncSession,
     text: str,
     orgs: list[Organisation],
     total: int,
@@ -159,7 +161,7 @@ async def _edit(
     page: int,
 ) -> None:
     if not orgs:
-        text = texts.JOIN_NOTHING
+        text = texts.JOIN_EMPTY_LIST if await membership.directory_loaded(session) else texts.JOIN_NOTHING
     markup = org_page_keyboard(
         [(o.id, o.name) for o in orgs],
         next_step=next_step,
@@ -177,20 +179,44 @@ async def search_school(message: Message, session: AsyncSession, state: FSMConte
     data = await state.get_data()
     municipality_id = int(data.get("municipality_id", 0))
     query = (message.text or "").strip()
-    orgs, total = await membership.search_schools(session, municipality_id, query, offset=0, limit=PAGE)
+    await state.update_data(query=query)  # the pages of the result ask for it again
+    text, markup = await _found_page(session, municipality_id, query, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _found_page(
+    session: AsyncSession, municipality_id: int, query: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    orgs, total = await membership.search_schools(session, municipality_id, query, offset=page * PAGE, limit=PAGE)
     if not orgs:
-        await message.answer(texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)))
-        return
+        return texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)), None
     markup = org_page_keyboard(
         [(o.id, o.name) for o in orgs],
         next_step=JoinStep.ORG,
         kind=OrgKind.SCHOOL,
         parent=municipality_id,
-        page=0,
-        total=min(total, PAGE),
+        page=page,
+        total=total,
         per_page=PAGE,
+        page_step=JoinStep.FOUND,
     )
-    await message.answer(texts.JOIN_SEARCH_FOUND.format(n=total), reply_markup=markup)
+    return texts.JOIN_SEARCH_FOUND.format(n=total), markup
+
+
+async def on_found_page(
+    callback: CallbackQuery, callback_data: JoinCb, session: AsyncSession, state: FSMContext
+) -> None:
+    """The next page of what a school search found."""
+    data = await state.get_data()
+    if await state.get_state() != JoinStates.search_school.state or "query" not in data:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    text, markup = await _found_page(
+        session, int(data.get("municipality_id", 0)), str(data["query"]), max(0, callback_data.page)
+    )
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=text, markup=markup)
 
 
 async def _choose(callback: CallbackQuery, callback_data: JoinCb, session: AsyncSession, state: FSMContext) -> None:
@@ -268,6 +294,7 @@ async def on_decision(
 def create_router() -> Router:
     router = Router(name="onboarding")
     router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.callback_query.register(on_found_page, JoinCb.filter(F.step == JoinStep.FOUND))
     router.callback_query.register(on_join, JoinCb.filter())
     router.callback_query.register(on_decision, DecisionCb.filter())
     router.message.register(search_school, StateFilter(JoinStates.search_school), F.text & ~F.text.startswith("/"))

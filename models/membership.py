@@ -589,6 +589,10 @@ async def search_schools(
     return await _page(session, stmt, offset=offset, limit=limit)
 
 
+async def directory_loaded(session: AsyncSession) -> bool:
+    return await session.scalar(select(Organisation.id).limit(1)) is not None
+
+
 async def list_organisations(
     session: AsyncSession,
     kind: str | Sequence[str],

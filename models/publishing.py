@@ -84,10 +84,17 @@ class Preview:
     resolution: Resolution
     reach: list[AddresseeReach] = field(default_factory=list)
     duplicate_of: Resolution | None = None
+    directory_loaded: bool = True
+    parts: int = 1  # messages a pasted text came in
 
     @property
     def unmapped(self) -> list[AddresseeReach]:
         return [r for r in self.reach if not r.roles and not r.skipped]
+
+    @property
+    def reaches_nobody(self) -> bool:
+        """Published now, nobody would get a message: no organisation of those roles, or no member yet."""
+        return not any(r.members for r in self.reach if not r.skipped)
 
 
 def batch_name(resolution_id: int) -> str:
@@ -159,6 +166,7 @@ async def preview(session: AsyncSession, resolution_id: int) -> Preview:
     if resolution is None:
         raise PublishError(Problem.DRAFT_NOT_FOUND)
     result = Preview(resolution=resolution)
+    result.directory_loaded = await session.scalar(select(Organisation.id).limit(1)) is not None
     result.duplicate_of = await session.scalar(
         select(Resolution).where(
             Resolution.content_hash == resolution.content_hash,

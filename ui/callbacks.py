@@ -27,6 +27,7 @@ class ReportCb(CallbackData, prefix="rep1"):
 class PubAction(StrEnum):
     PUBLISH = "pub"
     CONFIRM_DUPLICATE = "dup"
+    CONFIRM_EMPTY = "empty"  # publish although nobody would get it now
     CANCEL = "cancel"
     SHOW = "show"  # full parsed text of one addressee
     ASK_ROLE = "ask"  # open the role choice for an addressee
@@ -102,6 +103,7 @@ class JoinStep(StrEnum):
     MUNICIPALITY = "mun"  # chose a municipality (then schools, or the municipality itself)
     ORG = "org"  # chose the organisation: the request goes out
     PAGE = "page"  # page through a list
+    FOUND = "found"  # page through the schools a search found (the query is in the conversation state)
 
 
 class JoinCb(CallbackData, prefix="join2"):
@@ -137,6 +139,10 @@ class ProfileAction(StrEnum):
 class ProfileCb(CallbackData, prefix="me1"):
     action: ProfileAction
     value: str = ""
+
+
+class DirectoryCb(CallbackData, prefix="dir1"):
+    """«Загрузить как справочник»: the table itself waits in the conversation state (a file id is too long)."""
 
 
 class AdminAction(StrEnum):
@@ -205,3 +211,14 @@ class AuditCb(CallbackData, prefix="aud1"):
 
     page: int = 0
     csv: bool = False
+
+
+class PasteAction(StrEnum):
+    DONE = "done"  # the pasted parts are all there
+    READ = "read"  # read an offered text as a resolution
+
+
+class PasteCb(CallbackData, prefix="pst1"):
+    """A pasted resolution: the text itself waits in the conversation state."""
+
+    action: PasteAction

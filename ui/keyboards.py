@@ -15,12 +15,15 @@ from ui.callbacks import (
     AuditCb,
     CommentCb,
     DecisionCb,
+    DirectoryCb,
     ExportCb,
     ExportFormat,
     ExtAction,
     ExtCb,
     JoinCb,
     JoinStep,
+    PasteAction,
+    PasteCb,
     ProfileAction,
     ProfileCb,
     ProgressCb,
@@ -103,22 +106,23 @@ def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
     rid = preview.resolution.id
     builder = InlineKeyboardBuilder()
     for number, reach in enumerate(preview.reach, 1):
-        if not reach.roles and not reach.skipped:
-            builder.button(
-                text=f"{number}: указать роль",
-                callback_data=PubCb(action=PubAction.ASK_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
-            )
+        builder.button(
+            text=f"{number}: указать роль" if not reach.roles and not reach.skipped else f"{number}: изменить роль",
+            callback_data=PubCb(action=PubAction.ASK_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
+        )
         if reach.target is not None:
             builder.button(
                 text=f"{number}: всем, а не одной организации",
                 callback_data=PubCb(action=PubAction.ALL_OF_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
             )
         builder.button(
-            text=f"{number}: полный текст",
+            text=f"{number}: пункты",
             callback_data=PubCb(action=PubAction.SHOW, resolution_id=rid, addressee_id=reach.addressee_id),
         )
     publish_action = PubAction.CONFIRM_DUPLICATE if preview.duplicate_of else PubAction.PUBLISH
     publish_text = "Всё равно опубликовать" if preview.duplicate_of else "Опубликовать"
+    if preview.reaches_nobody:  # publishing to nobody is never silent: the button says it
+        publish_action, publish_text = PubAction.CONFIRM_EMPTY, "Опубликовать, хотя сейчас никто не получит"
     builder.button(text=publish_text, callback_data=PubCb(action=publish_action, resolution_id=rid))
     builder.button(text="Отмена", callback_data=PubCb(action=PubAction.CANCEL, resolution_id=rid))
     builder.adjust(1)
@@ -259,6 +263,7 @@ def org_page_keyboard(
     page: int,
     total: int,
     per_page: int,
+    page_step: JoinStep = JoinStep.PAGE,
 ) -> InlineKeyboardMarkup:
     """A page of organisations to pick from, with arrows when there are more."""
     builder = InlineKeyboardBuilder()
@@ -272,7 +277,7 @@ def org_page_keyboard(
     nav = page_arrows(page, total, per_page)
     for text, target in nav:
         builder.button(
-            text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, municipality_id=parent, page=target)
+            text=text, callback_data=JoinCb(step=page_step, kind=kind, municipality_id=parent, page=target)
         )
     builder.adjust(*([1] * len(items)), max(1, len(nav)))
     return builder.as_markup()
@@ -474,3 +479,21 @@ def admin_start_keyboard(*, directory: bool, lonely: bool, published: bool) -> I
     builder.adjust(1)
     markup = builder.as_markup()
     return markup if markup.inline_keyboard else None
+
+
+def directory_offer_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Загрузить как справочник", callback_data=DirectoryCb())
+    return builder.as_markup()
+
+
+def paste_done_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Готово — прочитать", callback_data=PasteCb(action=PasteAction.DONE))
+    return builder.as_markup()
+
+
+def paste_offer_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Прочитать как резолюцию", callback_data=PasteCb(action=PasteAction.READ))
+    return builder.as_markup()

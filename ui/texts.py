@@ -173,7 +173,10 @@ STALE_BUTTON = "Эта кнопка устарела. Откройте нужн�
 ERROR_GENERIC = "Что-то пошло не так, и ничего не изменено. Попробуйте ещё раз чуть позже."
 
 UPLOAD_NOT_ALLOWED = "Файлы резолюций принимают только администраторы. Справка — /help."
-UPLOAD_TOO_BIG = "Файл слишком большой: {size} МБ, предел — {limit} МБ. Сожмите документ или разделите его."
+UPLOAD_TOO_BIG = (
+    "Файл слишком большой: {size} МБ, предел — {limit} МБ. Сохраните документ без изображений "
+    "или пришлите его текст командой /publish."
+)
 UPLOAD_WRONG_TYPE = "Не могу прочитать «{name}»: пришлите резолюцию в формате .docx, .odt, .rtf, .pdf или .txt."
 UPLOAD_FAILED = "Не удалось разобрать «{name}»: {reason}"
 
@@ -195,13 +198,22 @@ def preview_blocks(preview: Preview) -> list[str]:
         published = preview.duplicate_of.published_at
         when = fmt_date(published.date()) if published else "ранее"
         head += f"\n\n⚠️ Такой документ уже опубликован ({when}). Опубликовать его ещё раз?"
+    if preview.parts > 1:
+        head += f"\nТекст собран из {preview.parts} сообщений."
+    if not preview.directory_loaded:
+        head += "\n\n⚠️ Справочник организаций не загружен — рассылать некому. Сначала загрузите его: /orgs."
+    elif preview.reaches_nobody:
+        head += (
+            "\n\n⚠️ Сейчас эту резолюцию не получит никто: в адресованных организациях ещё нет участников. "
+            "Опубликовать можно — пункты придут участникам, когда они вступят."
+        )
     blocks = [head]
     addressees = {a.id: a for a in resolution.addressees}
     for number, reach in enumerate(preview.reach, 1):
         if reach.skipped:
             role_line = "пропущен — не получит рассылку"
         elif not reach.roles:
-            role_line = "роль не определена — укажите её кнопкой ниже"
+            role_line = "не определена — укажите её кнопкой ниже"
         else:
             role_line = ", ".join(ROLE_NAMES.get(r, r) for r in reach.roles)
         lines = [
@@ -216,6 +228,10 @@ def preview_blocks(preview: Preview) -> list[str]:
                 f"Получат сейчас: {count(reach.organisations, 'организация', 'организации', 'организаций')}, "
                 f"{count(reach.members, 'участник', 'участника', 'участников')}"
             )
+            if preview.directory_loaded and not reach.organisations:
+                lines.append("⚠️ В справочнике нет организаций этой роли: измените роль или загрузите их (/orgs).")
+            elif reach.organisations and not reach.members:
+                lines.append("⚠️ Ни одна из этих организаций ещё не подключена: получат, когда вступят.")
         for index, rec in enumerate(addressees[reach.addressee_id].recommendations, 1):
             marks = []
             if rec.due:
@@ -230,9 +246,13 @@ def preview_blocks(preview: Preview) -> list[str]:
     return blocks
 
 
-def addressee_text_blocks(heading: str, items: list[str]) -> list[str]:
-    """The full parsed text of one addressee, as the admin checks it before publishing."""
-    return [f"<b>{esc(heading)}</b>"] + [f"{i}. {esc(text)}" for i, text in enumerate(items, 1)]
+def addressee_text_blocks(heading: str, items: list[tuple[str, date | None, date | None, bool]]) -> list[str]:
+    """One addressee's items as parsed (text, due, start, recurring), numbered and dated as members will see
+    them, for the admin to check before publishing."""
+    return [f"<b>{esc(heading)}</b>"] + [
+        item_block(i, text, due=fmt_date(due) if due else None, starts=starts, recurring=recurring)
+        for i, (text, due, starts, recurring) in enumerate(items, 1)
+    ]
 
 
 def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
@@ -285,12 +305,15 @@ WITHDRAWN_NOTICE = (
 
 
 PUBLISH_PASTE = "Вставьте текст резолюции одним сообщением (или пришлите файл). Отмена — /cancel."
+PASTE_MORE = "Получено частей: {n}. Пришлите продолжение — или нажмите «Готово», если текст закончился."
+PASTE_OFFER = "Похоже на текст резолюции. Прочитать его и показать, как я понял адресатов и пункты?"
 PUBLISH_CANCELLED = "Публикация отменена, черновик удалён."
 CANCELLED = "Ввод отменён."
 PUBLISH_NOTHING = "Нечего отменять."
 PUBLISH_DONE = "Резолюция опубликована. Рассылка поставлена в очередь."
-PUBLISH_ROLE_ASK = "Кому адресован пункт «{heading}»?"
+PUBLISH_ROLE_ASK = "Кто адресат раздела «{heading}»? Выберите роль — её организации получат пункты раздела."
 PUBLISH_STALE = "Этот черновик уже обработан."
+PUBLISH_NOBODY = "Сейчас эту резолюцию никто не получит. Откройте предпросмотр заново и подтвердите публикацию."
 WITHDRAW_ASK = "Отозвать резолюцию «{title}»? Участники получат одно уведомление, напоминания прекратятся."
 WITHDRAW_DONE = "Резолюция отозвана. Уведомлений поставлено в очередь: {n}."
 RESOLUTIONS_EMPTY = "Опубликованных резолюций пока нет."
@@ -410,6 +433,9 @@ JOIN_CHOOSE_MUNICIPALITY = "Выберите муниципальное обра
 JOIN_CHOOSE_SCHOOL = "Выберите школу ({municipality}) или напишите часть её названия:"
 JOIN_CHOOSE_ORG = "Выберите организацию:"
 JOIN_NOTHING = "Список пуст: справочник организаций ещё не загружен. Обратитесь к администратору."
+JOIN_EMPTY_LIST = (
+    "Здесь пока нет ни одной организации. Выберите другой раздел (/start) или обратитесь к администратору."
+)
 JOIN_SEARCH_NOTHING = "По запросу «{query}» школ не нашлось. Попробуйте другую часть названия."
 JOIN_SEARCH_FOUND = "Найдено школ: {n}. Выберите свою:"
 JOIN_SENT = "Заявка на вступление в «{org}» отправлена. Я сообщу о решении."
@@ -476,9 +502,17 @@ REMOVE_ASK = "Исключить {name} из «{org}»? Резолюции, на
 REMOVE_KEPT = "Участник остаётся в организации."
 ORGS_ASK = (
     "Пришлите справочник организаций файлом .csv или .xlsx. Колонки: code; kind; name; municipality_code. "
-    "Повторная загрузка того же файла ничего не меняет."
+    "Повторная загрузка того же файла ничего не меняет. Отмена — /cancel."
 )
 ORGS_FAILED = "Справочник не загружен: {reason}"
+DIRECTORY_OFFER = (
+    "«{name}» — таблица, а не резолюция. Если это справочник организаций, загрузите его кнопкой ниже "
+    "(повторная загрузка ничего не ломает: организации обновляются по коду, ничего не удаляется)."
+)
+ADMIN_PHOTO = (
+    "Это фото — текст с картинки я не читаю. Пришлите резолюцию файлом .docx, .odt, .rtf или .pdf, "
+    "или /publish и текст."
+)
 KIND_LABELS = {
     "region": "Департамент",
     "institute": "СОИРО",

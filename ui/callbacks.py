@@ -203,3 +203,9 @@ class AuditCb(CallbackData, prefix="aud1"):
 
     page: int = 0
     csv: bool = False
+
+
+class ChannelCb(CallbackData, prefix="chn1"):
+    """/me: which messenger notices go to (`models.channels.Channel` value); the server checks it reaches them."""
+
+    channel: str

@@ -228,6 +228,8 @@ async def create_app(settings: Settings) -> App:
         max_side = create_max_side(settings, config, session_factory, bot, max_doorbell)
         if max_side is not None:
             dispatcher["max_side"] = max_side
+            me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
+            dispatcher["max_username"] = lambda: me.me.username if me.me is not None else None
     except BaseException:
         await engine.dispose()
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -227,3 +228,31 @@ async def test_forged_max_presses_are_refused_like_telegram_ones(
         again = await session.get(Assignment, theirs.id)
         assert again is not None
         assert again.status == Status.NEW
+
+
+async def test_a_telegram_member_links_max_from_me_and_notices_follow(
+    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    _town, school, _other = await schools(app)
+    async with app.session_factory() as session:
+        member = await add_member(session, BOTH_TG, school)
+    await emulator.send_message(BOTH_TG, "/me")
+    (card,) = await emulator.wait_for(BOTH_TG)
+    answer = await emulator.wait_callback_answer(await emulator.click_button(BOTH_TG, card, "Подключить MAX"))
+    assert not answer.show_alert
+    (offer,) = await emulator.wait_for(BOTH_TG)
+    code = re.findall(r"\b[A-Z2-9]{8}\b", offer.text)[0]
+
+    max_emu.send_text(BOTH_MAX, code)  # typed into the dialog with the bot on MAX
+    (linked,) = await max_emu.wait_for(BOTH_MAX)
+    assert linked.text == texts.LINK_RESULT["linked"]
+    async with app.session_factory() as session:
+        again = await session.get(Member, member.id)
+        assert again is not None
+        assert (again.max_user_id, again.preferred_channel) == (BOTH_MAX, "max")
+
+    await publish(app)
+    (note,) = await max_emu.wait_for(BOTH_MAX, timeout=10)
+    assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
+    rows = await deliveries(app, member.id)
+    assert [r.channel for r in rows] == ["max"]

@@ -250,6 +250,8 @@ class MaxEmulator:
         except ValueError as exc:
             raise bad_request("user_id must be a number") from exc
         user = self.users.get(user_id)
+        if user is None and not self.require_started:
+            user = self.user(user_id)  # benchmarks: any user may receive messages
         if user is None or user.blocked or (self.require_started and not user.started):
             raise ApiError(403, "chat.denied", "dialog.suspended: user stopped the bot or never started it")
         return user

@@ -23,8 +23,10 @@ from bot.settings import Settings
 from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
+from maxbot.app import MaxApp, create_max
 from models import membership, migrate
 from models.calendar import WorkCalendar
+from models.channels import Channel
 from models.config import Config
 from models.db import create_engine, create_session_factory
 from models.membership import AttemptLimiter
@@ -63,6 +65,11 @@ def domain_config(settings: Settings) -> Config:
         quiet_end=settings.quiet_hours_end,
         digest_weekday=settings.digest_weekday,
         digest_at=settings.digest_time,
+        channel_fallback_after=(
+            timedelta(minutes=settings.channel_fallback_minutes)
+            if settings.max_bot_token is not None and settings.channel_fallback_minutes > 0
+            else None
+        ),
     )
 
 
@@ -75,6 +82,7 @@ class App:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     delivery: DeliveryWorker
+    max: MaxSide | None = None  # MAX (maxbot/), when MAX_BOT_TOKEN is set
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -112,10 +120,12 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler) -> None:
+async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
     scheduler.shutdown(wait=False)
     # The round in flight is finished and recorded before the process exits: no lost writes.
     await delivery.stop()
+    if max_side is not None:
+        await max_side.stop()
 
 
 async def on_startup(
@@ -124,8 +134,11 @@ async def on_startup(
     delivery: DeliveryWorker,
     scheduler: AsyncIOScheduler,
     session_factory: async_sessionmaker[AsyncSession],
+    max_side: MaxSide | None = None,
 ) -> None:
     await delivery.start()
+    if max_side is not None:  # MAX lives and dies with the Telegram dispatcher: one process, one lifecycle
+        await max_side.start()
     scheduler.start()
     # Members' own menus are set through the outbox whenever their role changes; once per menu version
     # every member's is set again, so a new version reaches those who joined before it.
@@ -191,10 +204,21 @@ async def create_app(settings: Settings) -> App:
         await migrate.upgrade(engine)
         config = domain_config(settings)
         doorbell = Doorbell()
-        session_factory = create_session_factory(engine, on_outbox_commit=doorbell.ring)
+        max_doorbell = Doorbell()
+
+        def ring() -> None:  # a commit that queued rows wakes both workers: each takes its own channel's
+            doorbell.ring()
+            max_doorbell.ring()
+
+        session_factory = create_session_factory(engine, on_outbox_commit=ring)
         bot = create_bot(settings)
         delivery = create_worker(bot, session_factory, settings, config, doorbell)
         dispatcher = create_dispatcher(settings, config, session_factory, delivery)
+        max_side = create_max_side(settings, config, session_factory, bot, max_doorbell)
+        if max_side is not None:
+            dispatcher["max_side"] = max_side
+            me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
+            dispatcher["max_username"] = lambda: me.me.username if me.me is not None else None
     except BaseException:
         await engine.dispose()
         raise
@@ -206,7 +230,66 @@ async def create_app(settings: Settings) -> App:
         engine=engine,
         session_factory=session_factory,
         delivery=delivery,
+        max=max_side,
     )
+
+
+@dataclass(slots=True)
+class MaxSide:
+    """MAX's dispatcher and its delivery worker: a second messenger beside Telegram (maxbot/)."""
+
+    app: MaxApp
+    delivery: DeliveryWorker
+
+    async def start(self) -> None:
+        await self.delivery.start()
+        self.app.start_polling()
+
+    async def stop(self) -> None:
+        await self.app.stop()
+        await self.delivery.stop()
+
+
+def create_max_side(
+    settings: Settings,
+    config: Config,
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    doorbell: Doorbell,
+) -> MaxSide | None:
+    """None without MAX_BOT_TOKEN. The MAX worker drains the rows routed to MAX at MAX's own rate; files that
+    came through Telegram are fetched with the Telegram bot once and uploaded to MAX."""
+    if settings.max_bot_token is None:
+        return None
+
+    async def fetch_telegram(file_id: str) -> tuple[str, bytes]:
+        file = await bot.get_file(file_id)
+        data = await bot.download_file(file.file_path or "")
+        name = (file.file_path or file_id).rsplit("/", 1)[-1]
+        return name, data.read() if data is not None else b""
+
+    max_app = create_max(
+        settings.max_bot_token.get_secret_value(),
+        settings.max_api_base,
+        session_factory,
+        config,
+        timezone=settings.timezone,
+        fetch_telegram=fetch_telegram,
+    )
+    worker = DeliveryWorker(
+        max_app.sender,
+        max_app.renderer,
+        session_factory,
+        DeliveryLimits(
+            rate_per_second=settings.max_delivery_rate_per_second,
+            chat_interval_seconds=settings.delivery_chat_interval_seconds,
+            max_attempts=settings.delivery_max_attempts,
+        ),
+        ProgressReporter(bot, session_factory, interval=settings.progress_edit_interval_seconds),
+        doorbell=doorbell,
+        channel=Channel.MAX,
+    )
+    return MaxSide(max_app, worker)
 
 
 class TokenRejectedError(Exception):

@@ -222,3 +222,9 @@ class PasteCb(CallbackData, prefix="pst1"):
     """A pasted resolution: the text itself waits in the conversation state."""
 
     action: PasteAction
+
+
+class ChannelCb(CallbackData, prefix="chn1"):
+    """/me: which messenger notices go to (`models.channels.Channel` value); the server checks it reaches them."""
+
+    channel: str

@@ -13,6 +13,7 @@ from ui.callbacks import (
     AdminCb,
     AnswerCb,
     AuditCb,
+    ChannelCb,
     CommentCb,
     DecisionCb,
     DirectoryCb,
@@ -292,12 +293,14 @@ def decision_keyboard(member_id: int, organisation_id: int) -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def profile_keyboard() -> InlineKeyboardMarkup:
+def profile_keyboard(*, max_enabled: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Часовой пояс", callback_data=ProfileCb(action=ProfileAction.TIMEZONE))
     builder.button(text="Тихие часы", callback_data=ProfileCb(action=ProfileAction.QUIET))
     builder.button(text="Пауза напоминаний (отпуск)", callback_data=ProfileCb(action=ProfileAction.PAUSE))
-    builder.adjust(2, 1)
+    if max_enabled:  # MAX (maxbot/): a one-time code to link it, or notices there once linked
+        builder.button(text="Подключить MAX", callback_data=ChannelCb(channel="max"))
+    builder.adjust(2, 1, 1)
     return builder.as_markup()
 
 

@@ -48,8 +48,8 @@ class TransientError(SendError):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: int, message: OutMessage) -> int:
-        """Send; returns the message id or raises a SendError."""
+    async def send(self, chat_id: int, message: OutMessage) -> int | str:
+        """Send; returns the message id (MAX: its string `mid`) or raises a SendError."""
         ...
 
 

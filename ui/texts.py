@@ -859,3 +859,45 @@ def audit_line(
     extra = ", ".join(f"{esc(k)}: {esc(shorten(str(v), 80))}" for k, v in details.items() if v not in ("", None))
     obj = f" #{object_id}" if object_id is not None else ""
     return f"{at:%d.%m.%Y %H:%M} · {who} · {what}{obj}" + (f" ({extra})" if extra else "")
+
+
+# --- MAX (maxbot/): the same bot in the national messenger; appended here, nothing above changed -----------------
+
+MAX_START_GUEST = (
+    "Здравствуйте! Я — Адресат: доставляю рекомендации резолюций и собираю отчёты об исполнении.\n\n"
+    "Чтобы начать, откройте ссылку-приглашение от специалиста вашего муниципалитета. Если вы уже работаете со "
+    "мной в Telegram, получите там код в /me («Подключить MAX») и пришлите его сюда."
+)
+MAX_HELP = (
+    "<b>Команды</b>\n/tasks — мои открытые пункты\n/progress — ход исполнения\n"
+    "/me — профиль и подключение Telegram\n/cancel — отменить ввод\n\n"
+    "Под каждым пунктом — кнопки: «Ознакомлен», затем статус и отчёт с комментарием и файлами."
+)
+MAX_ME = (
+    "<b>{name}</b>\nОрганизация: «{org}»\nУведомления приходят в: {channel}\n\n"
+    "Чтобы получать уведомления и в Telegram, пришлите боту в Telegram: <b>/link {code}</b> "
+    "(действует 30 минут, один раз)."
+)
+ME_LINK_MAX = (
+    "Код для MAX: <b>{code}</b>\nПришлите его боту в MAX (действует 30 минут, один раз) — "
+    "уведомления будут приходить туда, а все ваши пункты останутся с вами. Ссылка на бота: {link}"
+)
+CHANNEL_NAMES = {"telegram": "Telegram", "max": "MAX"}
+CHANNEL_PREFER = "Присылать уведомления в {channel}"
+CHANNEL_PREFERRED = "Уведомления будут приходить в {channel}."
+CHANNEL_UNREACHABLE = "В {channel} я вас пока не знаю: сначала подключите его кодом из /me."
+LINK_RESULT = {
+    "linked": "Готово: этот аккаунт подключён, уведомления будут приходить сюда. Ваши пункты — /tasks.",
+    "already": "Этот аккаунт уже подключён.",
+    "unknown": "Код не подошёл: он неверный, уже использован или истёк. Получите новый в /me.",
+    "taken": "Этот аккаунт уже принадлежит другому участнику. Обратитесь к специалисту муниципалитета.",
+    "not_member": "Подключить можно только аккаунт участника организации.",
+}
+MAX_OPENED = "Открываю пункт"
+MAX_ASKED = "Жду ваш ответ сообщением"
+MAX_PROGRESS_MORE = "Подробная разбивка по муниципалитетам и школам, «Кто отстаёт» и график — в /progress в Telegram."
+
+
+def max_invite_link(bot_username: str, code: str) -> str:
+    """The MAX form of an invitation: a deep link whose start payload (≤ 128 characters) is the code."""
+    return f"https://max.ru/{bot_username.lstrip('@')}?start={code}"

@@ -53,7 +53,9 @@ class Transcript:
         await self.emulator.send_message(chat, text, first_name=who)
         return await self.answers(chat, count)
 
-    async def press(self, chat: int, who: str, message: SentMessage, button: str, *, count: int = 1) -> list[SentMessage]:
+    async def press(
+        self, chat: int, who: str, message: SentMessage, button: str, *, count: int = 1
+    ) -> list[SentMessage]:
         self.user(who, f"нажимает [{button}]")
         query = await self.emulator.click_button(chat, message, button)
         answer = await self.emulator.wait_callback_answer(query, timeout=10)
@@ -87,9 +89,8 @@ async def main() -> None:
                 t.section("Regional admin: start, the directory, a resolution")
                 await t.say(ADMIN_ID, "Админ", "/start")
                 t.user("Админ", "присылает examples/organisations.csv с подписью /orgs")
-                await emulator.send_document(
-                    ADMIN_ID, "organisations.csv", (ROOT / "examples" / "organisations.csv").read_bytes(), caption="/orgs"
-                )
+                table = (ROOT / "examples" / "organisations.csv").read_bytes()
+                await emulator.send_document(ADMIN_ID, "organisations.csv", table, caption="/orgs")
                 await t.answers(ADMIN_ID, 1)
                 await t.say(ADMIN_ID, "Админ", "/start")
                 t.user("Админ", "нажимает /invite → Муниципалитеты → город Смоленск")
@@ -124,7 +125,8 @@ async def main() -> None:
                 t.user("Админ", "присылает файл резолюции 001_551996ca91922486.txt")
                 await emulator.send_document(ADMIN_ID, "rezolyuciya.txt", RESOLUTION)
                 await asyncio.sleep(1.5)
-                previews = await t.answers(ADMIN_ID, len(emulator.messages(ADMIN_ID)) - emulator._consumed.get(ADMIN_ID, 0))
+                waiting = len(emulator.messages(ADMIN_ID)) - emulator._consumed.get(ADMIN_ID, 0)
+                previews = await t.answers(ADMIN_ID, waiting)
                 preview = previews[-1]
                 button = next(b for b in preview.button_texts if b.startswith("Опубликовать"))
                 await t.press(ADMIN_ID, "Админ", preview, button, count=0)
@@ -135,7 +137,7 @@ async def main() -> None:
                 t.bot(note)
                 opened = note.button_texts[0]
                 (card,) = await t.press(DIRECTOR, "Директор", note, opened)
-                (ask,) = await t.press(DIRECTOR, "Директор", card, "Выполнено")
+                await t.press(DIRECTOR, "Директор", card, "Выполнено")
                 await t.say(DIRECTOR, "Директор", "Вопрос рассмотрен на педсовете 12 сентября, протокол № 2")
                 added = emulator.messages(DIRECTOR)[-1]
                 await t.press(DIRECTOR, "Директор", added, "Готово", count=0)

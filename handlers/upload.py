@@ -22,12 +22,13 @@ from models.config import Config
 from models.entities import Resolution, ResolutionState
 from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
 from ui import texts
-from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, RoleChoice
+from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, ResolutionsCb, RoleChoice
 from ui.keyboards import (
     directory_offer_keyboard,
     paste_done_keyboard,
     paste_offer_keyboard,
     preview_keyboard,
+    resolutions_page_keyboard,
     role_choice_keyboard,
     withdraw_keyboard,
 )
@@ -252,16 +253,36 @@ async def _draft_change(
         await show_preview(callback.message, session, resolution_id)
 
 
+RESOLUTIONS_PAGE = 5
+
+
 async def resolutions_command(message: Message, session: AsyncSession) -> None:
-    items = await publishing.published(session)
-    if not items:
+    await _resolutions_page(message, session, 0)
+
+
+async def on_resolutions_page(callback: CallbackQuery, callback_data: ResolutionsCb, session: AsyncSession) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=None, markup=None)
+        await _resolutions_page(callback.message, session, max(0, callback_data.page))
+
+
+async def _resolutions_page(message: Message, session: AsyncSession, page: int) -> None:
+    """A page of published resolutions, each with its «Отозвать», and how to see the older ones."""
+    items, total = await publishing.published(session, offset=page * RESOLUTIONS_PAGE, limit=RESOLUTIONS_PAGE)
+    if not total:
         await message.answer(texts.RESOLUTIONS_EMPTY)
         return
-    await message.answer(texts.RESOLUTIONS_HEAD)
+    first = page * RESOLUTIONS_PAGE + 1
+    await message.answer(texts.RESOLUTIONS_HEAD.format(shown=f"{first}–{first + len(items) - 1}", total=total))
     for resolution in items:
         await message.answer(
             f"<b>{texts.esc(resolution.title)}</b>\n{texts.fmt_date(resolution.date)}",
             reply_markup=withdraw_keyboard(resolution.id, confirm=False),
+        )
+    if total > first + len(items) - 1 or page > 0:
+        await message.answer(
+            texts.RESOLUTIONS_MORE, reply_markup=resolutions_page_keyboard(page, total, RESOLUTIONS_PAGE)
         )
 
 
@@ -306,6 +327,7 @@ def create_router() -> Router:
     router.message.register(resolution_file, F.document)
     router.message.register(publish_command, Command("publish"))
     router.message.register(resolutions_command, Command("resolutions"))
+    router.callback_query.register(on_resolutions_page, ResolutionsCb.filter())
     router.message.register(pasted_text, StateFilter(PublishStates.waiting_text), F.text & ~F.text.startswith("/"))
     router.callback_query.register(on_paste_done, PasteCb.filter(F.action == PasteAction.DONE))
     router.callback_query.register(on_paste_offer, PasteCb.filter(F.action == PasteAction.READ))

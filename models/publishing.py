@@ -454,12 +454,13 @@ async def catch_up_member(session: AsyncSession, member: Member) -> int:
     return queued
 
 
-async def published(session: AsyncSession, *, limit: int = 20) -> Sequence[Resolution]:
-    return (
-        await session.scalars(
-            select(Resolution)
-            .where(Resolution.state == ResolutionState.PUBLISHED)
-            .order_by(Resolution.id.desc())
-            .limit(limit)
-        )
+async def published(
+    session: AsyncSession, *, offset: int = 0, limit: int = 10
+) -> tuple[Sequence[Resolution], int]:
+    """Published resolutions, newest first, a page of them and how many there are."""
+    live = Resolution.state == ResolutionState.PUBLISHED
+    total = await session.scalar(select(func.count()).select_from(Resolution).where(live)) or 0
+    rows = (
+        await session.scalars(select(Resolution).where(live).order_by(Resolution.id.desc()).offset(offset).limit(limit))
     ).all()
+    return rows, int(total)

@@ -228,3 +228,9 @@ class ChannelCb(CallbackData, prefix="chn1"):
     """/me: which messenger notices go to (`models.channels.Channel` value); the server checks it reaches them."""
 
     channel: str
+
+
+class ResolutionsCb(CallbackData, prefix="res1"):
+    """/resolutions: a page of the published ones."""
+
+    page: int = 0

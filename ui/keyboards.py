@@ -33,6 +33,7 @@ from ui.callbacks import (
     PubCb,
     ReportAction,
     ReportCb,
+    ResolutionsCb,
     ReviewAction,
     ReviewCb,
     RoleChoice,
@@ -499,4 +500,11 @@ def paste_done_keyboard() -> InlineKeyboardMarkup:
 def paste_offer_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Прочитать как резолюцию", callback_data=PasteCb(action=PasteAction.READ))
+    return builder.as_markup()
+
+
+def resolutions_page_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for text, target in page_arrows(page, total, per_page):
+        builder.button(text=text, callback_data=ResolutionsCb(page=target))
     return builder.as_markup()

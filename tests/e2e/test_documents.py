@@ -137,3 +137,41 @@ async def test_a_table_or_a_photo_from_the_admin_gets_the_right_offer(app: App, 
     await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, offered, "Прочитать как резолюцию"))
     preview = await last_preview(emulator)
     assert "Органам местного самоуправления" in preview.text or "Адресатов" in preview.text
+
+
+async def test_publishing_to_nobody_still_ends_with_the_summary(app: App, emulator: TelegramEmulator) -> None:
+    async with app.session_factory() as session:
+        await add_org(session, "school", "МБОУ «СШ № 1»")
+    await emulator.send_message(ADMIN_ID, "/publish")
+    await emulator.wait_for(ADMIN_ID)
+    await emulator.send_message(ADMIN_ID, "Резолюция\n\nУчастники рекомендуют:\n\nШколам:\n- провести совет.\n")
+    preview = await last_preview(emulator)
+    await emulator.wait_callback_answer(
+        await emulator.click_button(ADMIN_ID, preview, "Опубликовать, хотя сейчас никто не получит")
+    )
+    await emulator.wait_until(
+        lambda: any("Рассылка завершена" in m.text for m in emulator.messages(ADMIN_ID)),
+        timeout=15,
+        what="the summary of a broadcast that had nobody to reach",
+    )
+
+
+async def test_resolutions_are_paged(app: App, emulator: TelegramEmulator) -> None:
+    from models import publishing
+    from models.config import Config
+    from models.parsing import parse_text
+
+    async with app.session_factory() as session:
+        for n in range(1, 7):
+            text = f"Резолюция совещания № {n}\n\nУчастники рекомендуют:\n\nШколам:\n- провести совет № {n}.\n"
+            draft = await publishing.save_draft(session, parse_text(text), created_by=ADMIN_ID, source_name=None)
+            await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID, config=Config())
+    emulator.skip_pending(ADMIN_ID)
+    await emulator.send_message(ADMIN_ID, "/resolutions")
+    head, *listed, more = await emulator.wait_for(ADMIN_ID, count=7, timeout=10)
+    assert "1–5 из 6" in head.text
+    assert "№ 6" in listed[0].text  # newest first
+    await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, more, more.button_texts[-1]))
+    head2, oldest, _more = await emulator.wait_for(ADMIN_ID, count=3, timeout=10)
+    assert "6–6 из 6" in head2.text
+    assert "№ 1" in oldest.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -36,11 +35,13 @@ def _database_unavailable(reason: object) -> int:
 
 def cmd_run() -> int:
     settings = _settings_or_exit()  # before importing aiogram (seconds): a bad setting is reported at once
-    from bot.app import DatabaseUnavailableError, TokenRejectedError, run_polling
+    from bot import logs
+    from bot.app import DatabaseUnavailableError, TokenRejectedError
+    from bot.webhook import run
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     try:
-        asyncio.run(run_polling(settings))
+        asyncio.run(run(settings))  # long polling, or the webhook server when WEBHOOK_URL is set
     except KeyboardInterrupt:  # Ctrl+C before polling took over the signals (e.g. while waiting for Telegram)
         return 0
     except TokenRejectedError:
@@ -102,7 +103,7 @@ def cmd_orgs_import(path: str, *, prune: bool, dry_run: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Адресат — Telegram-бот резолюций")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="запустить бота (long polling); это действие по умолчанию")
+    sub.add_parser("run", help="запустить бота (long polling или webhook); это действие по умолчанию")
     parse = sub.add_parser("parse", help="разобрать резолюцию и напечатать JSON")
     parse.add_argument("file")
     orgs = sub.add_parser("orgs", help="справочник организаций")

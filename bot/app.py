@@ -14,11 +14,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.health import DELIVERY, PLANNER, Health
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers import get_routers
 from handlers.errors import on_error
@@ -28,13 +31,14 @@ from models import membership, migrate
 from models.calendar import WorkCalendar
 from models.channels import Channel
 from models.config import Config
-from models.db import create_engine, create_session_factory
+from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
 from models.membership import AttemptLimiter
 from models.policy import Audience
 from models.rules import RuleConfig
 from scheduler.broadcast_progress import ProgressReporter
 from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
-from scheduler.jobs import create_scheduler
+from scheduler.jobs import add_maintenance_jobs, create_scheduler
+from scheduler.leader import Leadership, Role
 from ui.menus import MENUS
 from ui.render import Renderer
 from ui.sender import TelegramSender
@@ -82,6 +86,9 @@ class App:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     delivery: DeliveryWorker
+    metrics: Metrics
+    leadership: Leadership
+    health: Health
     max: MaxSide | None = None  # MAX (maxbot/), when MAX_BOT_TOKEN is set
 
 
@@ -120,10 +127,11 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
-    scheduler.shutdown(wait=False)
-    # The round in flight is finished and recorded before the process exits: no lost writes.
-    await delivery.stop()
+async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
+    # The delivery round in flight is finished and recorded before the process exits: no lost writes.
+    await leadership.stop()
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
     if max_side is not None:
         await max_side.stop()
 
@@ -131,15 +139,14 @@ async def on_shutdown(delivery: DeliveryWorker, scheduler: AsyncIOScheduler, max
 async def on_startup(
     bot: Bot,
     settings: Settings,
-    delivery: DeliveryWorker,
-    scheduler: AsyncIOScheduler,
+    leadership: Leadership,
     session_factory: async_sessionmaker[AsyncSession],
     max_side: MaxSide | None = None,
 ) -> None:
-    await delivery.start()
+    # The delivery worker and the planner start where this instance is elected (at once on SQLite).
+    await leadership.start()
     if max_side is not None:  # MAX lives and dies with the Telegram dispatcher: one process, one lifecycle
         await max_side.start()
-    scheduler.start()
     # Members' own menus are set through the outbox whenever their role changes; once per menu version
     # every member's is set again, so a new version reaches those who joined before it.
     async with session_factory() as session:
@@ -219,6 +226,9 @@ async def create_app(settings: Settings) -> App:
             dispatcher["max_side"] = max_side
             me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
             dispatcher["max_username"] = lambda: me.me.username if me.me is not None else None
+        metrics = Metrics()
+        install_instances(settings, engine, session_factory, dispatcher, delivery, metrics)
+        leadership: Leadership = dispatcher["leadership"]
     except BaseException:
         await engine.dispose()
         raise
@@ -231,6 +241,58 @@ async def create_app(settings: Settings) -> App:
         session_factory=session_factory,
         delivery=delivery,
         max=max_side,
+        metrics=metrics,
+        leadership=leadership,
+        health=Health(session_factory, delivery, leadership, metrics),
+    )
+
+
+def install_instances(
+    settings: Settings,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    dispatcher: Dispatcher,
+    delivery: DeliveryWorker,
+    metrics: Metrics,
+) -> None:
+    """What running several instances needs: FSM state in Redis (if configured), one elected instance per
+    singleton role (the delivery worker, the planner), and the metrics of this one."""
+    if settings.redis_url:
+        dispatcher.fsm.storage = create_redis_storage(settings)
+    scheduler: AsyncIOScheduler = dispatcher["scheduler"]
+    add_maintenance_jobs(scheduler, session_factory, metrics.planner_tick_seconds.observe)
+
+    async def start_planner() -> None:
+        if scheduler.running:
+            scheduler.resume()
+        else:
+            scheduler.start()
+
+    async def stop_planner() -> None:
+        if scheduler.running:
+            scheduler.pause()
+
+    dispatcher["leadership"] = Leadership(
+        engine,
+        [
+            Role(DELIVERY, delivery.start, delivery.stop, channel=OUTBOX_CHANNEL, wake=delivery.wake),
+            Role(PLANNER, start_planner, stop_planner),
+        ],
+        retry_seconds=settings.leader_retry_seconds,
+    )
+    metrics.watch_delivery(lambda: delivery.stats)
+    metrics.install(dispatcher)
+
+
+def create_redis_storage(settings: Settings) -> BaseStorage:
+    """FSM state (wizards half-way) in Redis: any instance can take a user's next step, and a restart
+    loses nothing. Keys: `<prefix>:fsm:<bot>:<chat>:<user>:…`."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(
+        settings.redis_url,
+        key_builder=DefaultKeyBuilder(prefix=f"{settings.redis_key_prefix}:fsm", with_bot_id=True),
     )
 
 

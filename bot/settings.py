@@ -7,15 +7,17 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 # Telegram tokens are "<bot id>:<secret>"; the emulator accepts short secrets such as "123456:TEST".
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/adresat.db"
 # The async drivers the bot runs on; a bare scheme gets its driver, as `postgres://…` URLs from hosting panels do.
 _DRIVERS = {
@@ -66,6 +68,16 @@ class Settings(BaseSettings):
     max_delivery_rate_per_second: float = Field(default=25, gt=0, le=100_000)  # MAX allows about 30 per bot
     # A notice its messenger has not delivered after this many minutes goes once to the member's other one.
     channel_fallback_minutes: float = Field(default=30, ge=0)  # 0: only a 403 falls back
+    # Running in production (several instances, webhook mode, operations).
+    webhook_url: str = ""  # empty: long polling
+    webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # polling mode: /healthz and /metrics here
+    redis_url: str = ""  # empty: FSM state in memory (one instance)
+    redis_key_prefix: str = "adresat"
+    leader_retry_seconds: float = Field(default=3.0, gt=0, le=300)
+    log_format: str = "text"
 
     @field_validator("bot_token")
     @classmethod
@@ -136,6 +148,43 @@ class Settings(BaseSettings):
             raise ValueError(f"неизвестный часовой пояс {value!r}, пример: Europe/Moscow") from exc
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.lower().startswith("https://"):
+            raise ValueError("Telegram принимает только адрес https://…, пример: https://bot.example.ru/webhook")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        # Without the secret anyone who learns the URL could post updates in any user's name.
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError("обязателен, когда задан WEBHOOK_URL")
+        # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if secret and not _SECRET_RE.fullmatch(secret):
+            raise ValueError("1–256 символов: латинские буквы, цифры, _ и -")
+        return SecretStr(secret)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("ожидается адрес вида redis://127.0.0.1:6379/0")
+        if value and importlib.util.find_spec("redis") is None:
+            raise ValueError("для Redis нужен пакет redis: pip install -e '.[redis]'")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("ожидается text или json")
+        return value.lower()
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -143,6 +192,12 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("ожидается DEBUG, INFO, WARNING, ERROR или CRITICAL")
         return level
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook server listens on: the one in WEBHOOK_URL (a proxy passes it through)."""
+        path = urlsplit(self.webhook_url).path
+        return path if path and path != "/" else "/webhook"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -6,7 +6,19 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import admin, common, exports, fallback, linking, onboarding, profile, progress, reports, upload
+    from handlers import (
+        admin,
+        common,
+        exports,
+        fallback,
+        linking,
+        onboarding,
+        profile,
+        progress,
+        redelivery,
+        reports,
+        upload,
+    )
 
     # The fallback router must stay last: it answers whatever the others did not take.
     return [
@@ -18,6 +30,7 @@ def get_routers() -> list[Router]:
         reports.create_router(),
         progress.create_router(),
         exports.create_router(),
+        redelivery.create_router(),
         profile.create_router(),
         common.create_router(),
         onboarding.create_guest_router(),

@@ -32,6 +32,7 @@ class Action(StrEnum):
     EXTENSION_DECLINED = "extension_declined"
     ACCEPT = "accept"
     RETURN = "return"
+    RESEND = "resend"  # a broadcast's unconfirmed messages sent again
 
 
 def record(

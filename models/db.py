@@ -41,6 +41,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 OUTBOX_QUEUED = "outbox_queued"  # session.info flag set by `models.outbox.enqueue`
+# PostgreSQL: rows queued on one instance wake the delivery leader on another (NOTIFY is sent on commit).
+OUTBOX_CHANNEL = "adresat_outbox"
 
 
 def create_session_factory(

@@ -67,6 +67,9 @@ class DeliveryState(StrEnum):
     BLOCKED = "blocked"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # An UNCONFIRMED row the admin chose to send again: a new row (new key) carries it, this one only
+    # stays for the record. Not counted in the broadcast's totals.
+    RESENT = "resent"
 
 
 _now = utcnow
@@ -368,6 +371,16 @@ class Delivery(Base):
     fallback_of: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
+class ProcessedUpdate(Base):
+    """A webhook update already taken by an instance: Telegram re-posts an update whose request timed out,
+    possibly to another instance; the second delivery is dropped. Rows older than a day are pruned."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=_now, index=True)
+
+
 __all__ = [
     "Addressee",
     "Approval",
@@ -384,6 +397,7 @@ __all__ = [
     "Member",
     "OrgKind",
     "Organisation",
+    "ProcessedUpdate",
     "Recommendation",
     "ReportFile",
     "Resolution",

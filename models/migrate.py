@@ -6,10 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x61647265736174  # "adresat": a PostgreSQL advisory lock key of its own
 
 
 def alembic_config(url: str = "") -> Config:
@@ -30,6 +32,10 @@ def _on(connection: Connection, revision: str, *, down: bool) -> None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several instances start together: the first migrates, the others wait here (the lock is the
+            # transaction's) and then find the schema at head. Without it two would create the same tables.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_on, revision, down=False)
 
 

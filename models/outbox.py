@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.channels import route_rows
-from models.db import OUTBOX_QUEUED
+from models.db import OUTBOX_CHANNEL, OUTBOX_QUEUED
 from models.entities import Delivery, DeliveryState
 from models.notices import NoticeKind, notice
 from models.policy import Recipient
@@ -72,7 +72,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     # Chunks keep SQLite under its bound-parameter limit on large broadcasts.
     for start in range(0, len(values), 500):
         await session.execute(stmt, values[start : start + 500])
-    session.info[OUTBOX_QUEUED] = True
+    await _queued(session)
 
 
 async def release(session: AsyncSession, key_prefixes: Iterable[str], now: datetime) -> None:
@@ -83,7 +83,25 @@ async def release(session: AsyncSession, key_prefixes: Iterable[str], now: datet
         .where(held, Delivery.state == DeliveryState.PENDING, Delivery.not_before > now)
         .values(not_before=now)
     )
+    await _queued(session)
+
+
+async def _queued(session: AsyncSession) -> None:
+    """Mark the session so its commit wakes the local worker; on PostgreSQL also notify the delivery leader,
+    which may be another instance. NOTIFY is transactional: it is sent on commit and dropped on rollback."""
+    if not session.info.get(OUTBOX_QUEUED) and session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
     session.info[OUTBOX_QUEUED] = True
+
+
+async def depth(session: AsyncSession, now: datetime | None = None) -> tuple[int, float | None]:
+    """Rows waiting to be sent now (not those held for quiet hours) and how long, in seconds, the one that
+    has waited longest has been due (a held row is due from its `not_before`, not from when it was queued)."""
+    now = now or utcnow()
+    due = (Delivery.state == DeliveryState.PENDING) & or_(Delivery.not_before.is_(None), Delivery.not_before <= now)
+    since = func.min(func.coalesce(Delivery.not_before, Delivery.created_at))
+    count, oldest = (await session.execute(select(func.count(), since).where(due))).one()
+    return int(count), ((now - oldest).total_seconds() if oldest is not None else None)
 
 
 async def tell(

@@ -12,9 +12,11 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import redelivery
 from models.entities import Broadcast, Delivery, DeliveryState, Resolution
 from models.timeutil import utcnow
-from ui.texts import progress_text
+from ui.keyboards import resend_keyboard
+from ui.texts import progress_text, unconfirmed_block
 
 log = logging.getLogger(__name__)
 OPEN_STATES = {DeliveryState.PENDING, DeliveryState.SENDING}
@@ -70,7 +72,8 @@ class ProgressReporter:
                     select(Delivery.state, func.count()).where(Delivery.batch == batch).group_by(Delivery.state)
                 )
             ).all()
-            counts = {str(state): int(n) for state, n in rows}
+            # Rows the admin had sent again are carried by their new rows: counting both would double them.
+            counts = {str(state): int(n) for state, n in rows if state != DeliveryState.RESENT}
             final = not any(counts.get(s, 0) for s in OPEN_STATES)
             now = self.clock()
             if not final and now - self._last_edit.get(batch, -1e9) < self.interval:
@@ -82,13 +85,22 @@ class ProgressReporter:
                 return True
             title = await session.scalar(select(Resolution.title).where(Resolution.id == broadcast.resolution_id))
             text = progress_text(title or "", counts, final=final)
+            markup = None
+            if final and counts.get(DeliveryState.UNCONFIRMED):
+                # Name who may not have it and offer to send it again: the admin decides, the bot does not guess.
+                people = await redelivery.unconfirmed(session, batch)
+                text += "\n" + unconfirmed_block([(p.name, p.organisation, p.chat_id) for p in people])
+                markup = resend_keyboard(broadcast.id)
             if broadcast.progress_message_id is None:  # published without a progress message yet
-                sent = await self.bot.send_message(broadcast.admin_chat_id, text)
+                sent = await self.bot.send_message(broadcast.admin_chat_id, text, reply_markup=markup)
                 broadcast.progress_message_id = sent.message_id
                 broadcast.progress_text = text
             elif text != broadcast.progress_text:
                 await self.bot.edit_message_text(
-                    text=text, chat_id=broadcast.admin_chat_id, message_id=broadcast.progress_message_id
+                    text=text,
+                    chat_id=broadcast.admin_chat_id,
+                    message_id=broadcast.progress_message_id,
+                    reply_markup=markup,
                 )
                 broadcast.progress_text = text
             self._last_edit[batch] = now

@@ -140,8 +140,14 @@ class DeliveryWorker:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._stopping = False  # started again when this instance becomes the delivery leader once more
         await self.recover()
         self._task = asyncio.create_task(self.run(), name="delivery-worker")
+
+    @property
+    def running(self) -> bool:
+        """The worker's loop is alive (for /healthz): started and neither stopped nor crashed."""
+        return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
         """Finish the round in flight (its results are recorded), then stop."""
@@ -177,10 +183,10 @@ class DeliveryWorker:
         while not self._stopping:
             try:
                 did = await self.run_once()
+                await self.progress.refresh(self.stats.batches_touched)
             except Exception:  # a database hiccup must not kill the worker; retry shortly
                 log.exception("delivery round failed")
                 did = False
-            await self.progress.refresh(self.stats.batches_touched)
             if not did:
                 await self._idle()
 
@@ -243,6 +249,10 @@ class DeliveryWorker:
                 )
                 .order_by(Delivery.priority, Delivery.id)
                 .limit(wanted * 4 + 20)
+                # PostgreSQL: rows another worker is claiming right now are passed over, not waited for. One
+                # leader sends (scheduler/leader.py), so this only matters if two overlap during a failover;
+                # SQLite has no row locks and renders no FOR UPDATE.
+                .with_for_update(skip_locked=True)
             )
         ).all()
         chosen: list[Delivery] = []
@@ -267,11 +277,20 @@ class DeliveryWorker:
                 .values(state=DeliveryState.CANCELLED, last_error="устарело: тема уведомления уже закрыта")
             )
         if claimed:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([row.id for row, _ in claimed]), Delivery.state == DeliveryState.PENDING)
-                .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
+            # Only the rows this UPDATE moved are sent: a row another worker took meanwhile is not ours.
+            taken = set(
+                (
+                    await session.scalars(
+                        update(Delivery)
+                        .where(
+                            Delivery.id.in_([row.id for row, _ in claimed]), Delivery.state == DeliveryState.PENDING
+                        )
+                        .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
+                        .returning(Delivery.id)
+                    )
+                ).all()
             )
+            claimed = [(row, message) for row, message in claimed if row.id in taken]
         await session.commit()  # the attempt is on disk before the request leaves
         interval = self.limits.chat_interval_seconds
         for row, _message in claimed:

@@ -4,6 +4,7 @@ database. Rows the planner queues wake the delivery worker through the session f
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import channels, reminders
+from models import channels, reminders, updates
 from models.config import Config
 
 log = logging.getLogger(__name__)
@@ -80,3 +81,45 @@ def schedule_jobs(
     }
     scheduler.add_job(run_tick, IntervalTrigger(seconds=tick_seconds), id="reminders-tick", **common)
     scheduler.add_job(run_digest, CronTrigger(minute=digest_minute), id="reminders-digest", **common)
+
+
+PRUNE_MINUTES = 60
+
+
+def add_maintenance_jobs(
+    scheduler: AsyncIOScheduler,
+    session_factory: async_sessionmaker[AsyncSession],
+    observe_tick: Callable[[float], None] | None = None,
+) -> None:
+    """Jobs of running in production, on the planner's instance: forget webhook update ids after a day, and
+    time every planner tick for /metrics (the tick job is wrapped, so its schedule stays as it is)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    async def prune_updates() -> None:
+        async with session_factory() as session:
+            await updates.prune(session)
+
+    scheduler.add_job(
+        prune_updates,
+        IntervalTrigger(minutes=PRUNE_MINUTES),
+        id="prune-updates",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        replace_existing=True,
+    )
+    if observe_tick is None:
+        return
+    tick = scheduler.get_job("reminders-tick")
+    if tick is None:
+        return
+    run_tick: Callable[[], Awaitable[None]] = tick.func
+
+    async def timed_tick() -> None:
+        started = time.perf_counter()
+        try:
+            await run_tick()
+        finally:
+            observe_tick(time.perf_counter() - started)
+
+    scheduler.modify_job("reminders-tick", func=timed_tick)

@@ -234,3 +234,9 @@ class ResolutionsCb(CallbackData, prefix="res1"):
     """/resolutions: a page of the published ones."""
 
     page: int = 0
+
+
+class ResendCb(CallbackData, prefix="rsd1"):
+    """«Отправить ещё раз» under a broadcast's final summary: its unconfirmed messages, queued again."""
+
+    broadcast_id: int

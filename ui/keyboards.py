@@ -508,3 +508,12 @@ def resolutions_page_keyboard(page: int, total: int, per_page: int) -> InlineKey
     for text, target in page_arrows(page, total, per_page):
         builder.button(text=text, callback_data=ResolutionsCb(page=target))
     return builder.as_markup()
+
+
+def resend_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
+    from ui.callbacks import ResendCb
+    from ui.texts import RESEND_BUTTON
+
+    builder = InlineKeyboardBuilder()
+    builder.button(text=RESEND_BUTTON, callback_data=ResendCb(broadcast_id=broadcast_id))
+    return builder.as_markup()

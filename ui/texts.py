@@ -902,3 +902,28 @@ MAX_PROGRESS_MORE = "Подробная разбивка по муниципал
 def max_invite_link(bot_username: str, code: str) -> str:
     """The MAX form of an invitation: a deep link whose start payload (≤ 128 characters) is the code."""
     return f"https://max.ru/{bot_username.lstrip('@')}?start={code}"
+
+
+# --- Delivery you can account for: a broadcast's unconfirmed messages (scheduler/broadcast_progress.py) ---
+UNCONFIRMED_SHOWN = 20  # names listed in the summary (the rest are counted): the summary stays one message
+RESEND_BUTTON = "Отправить ещё раз"
+RESEND_DONE = "Поставлено в очередь повторно: {n}. Итог рассылки обновится, когда они уйдут."
+RESEND_NOTHING = "Повторно отправлять нечего: неподтверждённых сообщений больше нет."
+RESEND_FORBIDDEN = "Повторную отправку делают только администраторы."
+AUDIT_ACTIONS["resend"] = "повторно отправил неподтверждённые сообщения"
+
+
+def unconfirmed_block(people: list[tuple[str | None, str | None, int]]) -> str:
+    """Below the final summary: who may not have the message (name — organisation), and what the button does."""
+    lines = [
+        "",
+        "<b>Не подтверждено</b> — эти сообщения уходили в момент перезапуска бота, и Telegram мог их уже "
+        "доставить, а мог и нет:",
+    ]
+    for name, organisation, chat_id in people[:UNCONFIRMED_SHOWN]:
+        who = esc(shorten(name, 60)) if name else f"участник вышел (чат {chat_id})"
+        lines.append(f"• {who} — {esc(shorten(organisation, 70))}" if organisation else f"• {who}")
+    if len(people) > UNCONFIRMED_SHOWN:
+        lines.append(f"…и ещё {len(people) - UNCONFIRMED_SHOWN}")
+    lines.append(f"«{RESEND_BUTTON}» пришлёт им сообщение повторно; кто его уже получил, получит его второй раз.")
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ async methods (``send_message``, ``click``...) and inspect what the bot did (``m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -14,11 +15,12 @@ import mimetypes
 import re
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -126,6 +128,7 @@ class TelegramEmulator:
         max_upload_size: int = 50 * MB,
         max_download_size: int = 20 * MB,
         callback_ttl: float = 15.0,
+        webhook_timeout: float = 30.0,
         strict_html_entities: bool = True,
         require_known_chats: bool = False,
     ) -> None:
@@ -138,6 +141,7 @@ class TelegramEmulator:
         self.max_upload_size = max_upload_size
         self.max_download_size = max_download_size
         self.callback_ttl = callback_ttl
+        self.webhook_timeout = webhook_timeout
         self.strict_html_entities = strict_html_entities
         self.require_known_chats = require_known_chats
 
@@ -191,6 +195,14 @@ class TelegramEmulator:
         self.chat_actions: list[tuple[int, str]] = []
         self.recent_requests: deque[tuple[str, dict[str, Any]]] = deque(maxlen=100)
         self.webhook_url: str = ""
+        self.webhook_secret: str = ""
+        # Where webhook updates really go (the tests' stand-in for the reverse proxy in front of the bot's
+        # instances): plain-HTTP base URLs on loopback, taken round-robin; the registered URL's path is kept.
+        self.webhook_routes: list[str] = []
+        self.webhook_posts = 0
+        self.webhook_posts_by_route: Counter[str] = Counter()
+        self.webhook_failures = 0
+        self._webhook_turn = 0
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._chats: dict[int, dict[int, SentMessage]] = {}
         self._bot_messages: dict[int, list[SentMessage]] = {}
@@ -227,10 +239,19 @@ class TelegramEmulator:
         await site.start()
         self._runner = runner
         self.port = runner.addresses[0][1]
+        self._webhook_task: asyncio.Task[None] | None = asyncio.create_task(
+            self._push_webhooks(), name="emulator-webhook"
+        )
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake_pollers()
+        task = getattr(self, "_webhook_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -560,6 +581,11 @@ class TelegramEmulator:
         if self._bool(params, "drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = url
+        self.webhook_secret = self._str(params, "secret_token") or ""
+        allowed = params.get("allowed_updates")
+        if allowed is not None and allowed != "":
+            kinds = load_json(allowed, "allowed_updates")
+            self._allowed_updates = frozenset(kinds) if kinds else None
         self._wake_pollers()
         return True
 
@@ -578,6 +604,57 @@ class TelegramEmulator:
         if self.webhook_url:
             info["max_connections"] = 40
         return info
+
+    def route_webhook(self, *base_urls: str) -> None:
+        """Deliver webhook updates to these servers in turn (as a load balancer in front of several
+        instances would), keeping the registered URL's path; an update a server fails is tried on the next."""
+        self.webhook_routes = [url.rstrip("/") for url in base_urls]
+        self._wake_pollers()
+
+    async def _push_webhooks(self) -> None:
+        """Telegram's side of webhook mode: each pending update is POSTed (with the secret header) until a
+        server answers 2xx; a failed or timed-out request is retried, as Telegram does, on the next route."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not self._stopping:
+                event = self._updates_event
+                item = self._next_webhook_update()
+                if item is None:
+                    await event.wait()
+                    continue
+                update_id, kind, payload = item
+                route = self.webhook_routes[self._webhook_turn % len(self.webhook_routes)]
+                self._webhook_turn += 1
+                path = urlsplit(self.webhook_url).path or "/"
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
+                self.webhook_posts += 1
+                self.webhook_posts_by_route[route] += 1
+                try:
+                    async with session.post(
+                        route + path, json={"update_id": update_id, kind: payload}, headers=headers
+                    ) as response:
+                        delivered = 200 <= response.status < 300
+                except (aiohttp.ClientError, TimeoutError):
+                    delivered = False
+                if delivered:
+                    self._confirm(update_id + 1)
+                    self._changed()
+                else:
+                    self.webhook_failures += 1
+                    await asyncio.sleep(0.05)
+
+    def _next_webhook_update(self) -> tuple[int, str, dict[str, Any]] | None:
+        if not self.webhook_url or not self.webhook_routes:
+            return None
+        batch = self._collect(1)
+        if not batch:
+            return None
+        update = batch[0]
+        update_id = update.pop("update_id")
+        ((kind, payload),) = update.items()
+        return update_id, kind, payload
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = load_json(params.get("scope"), "scope") or {"type": "default"}

@@ -7,13 +7,13 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from models import audit, membership, publishing, reports
+from models import audit, membership, publishing, redelivery, reports
 from models.audit import Action, AuditTamperingError
 from models.config import Config
 from models.directory import DirectoryRow, import_rows
-from models.entities import AuditEntry, ExtensionRequest, Member, Status
+from models.entities import AuditEntry, Broadcast, Delivery, ExtensionRequest, Member, Status
 from models.parsing import parse_text
 from models.timeutil import utcnow
 from tests.dbutil import migrated_db
@@ -67,6 +67,11 @@ async def test_each_action_is_recorded_once(database_url: str) -> None:
         )
         draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN, source_name=None)
         await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN, config=CONFIG)
+        # A message in flight when its sender died is sent again on the admin's word.
+        await session.execute(update(Delivery).where(Delivery.batch.is_not(None)).values(state="unconfirmed"))
+        broadcast = await session.scalar(select(Broadcast.id))
+        assert broadcast is not None
+        assert await redelivery.resend_unconfirmed(session, broadcast, actor_id=ADMIN, admin_ids=CONFIG.admin_ids)
         director = await session.scalar(select(Member).where(Member.user_id == 600))
         assert director is not None
         first, second = sorted((await reports.open_tasks(session, school.id, date.today(), offset=0, limit=5))[0],

@@ -5,6 +5,11 @@
     rendered from the database when it is sent) and for ready-made text rows (the renderer's floor);
 (b) emulator enforcing 30 messages/s, worker at the default 25/s: sustained rate and 429s caused.
 
+(c) the same as (a) on PostgreSQL, one instance; (d) two instances (two engines, the delivery lock elects one
+    sender): the same rate, because one instance sends; (e) two instances at the default 25/s against the
+    emulator's 30/s: no 429s, since one sender keeps the bot's limit. (c)–(e) run when BENCH_POSTGRES_URL or
+    TEST_POSTGRES_URL names a role that may create databases.
+
 Runs as `python benchmarks/broadcast.py`; the last line sums it up.
 """
 
@@ -12,25 +17,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from bot.app import create_worker, domain_config  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from models import migrate, outbox, publishing  # noqa: E402
 from models.config import Config  # noqa: E402
-from models.db import create_engine, create_session_factory  # noqa: E402
-from models.entities import Member, Organisation  # noqa: E402
+from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory  # noqa: E402
+from models.entities import Delivery, DeliveryState, Member, Organisation  # noqa: E402
 from models.parsing import parse_text  # noqa: E402
+from scheduler.leader import Leadership, Role  # noqa: E402
 from tests.emulator.fixtures import TOKEN, EmulatorSession  # noqa: E402
 
 RECIPIENTS = 10_000
@@ -101,13 +111,22 @@ class EmulatorProcess:
 
 
 async def run(
-    count: int, rate: float, emulator_rate: float | None, folder: Path, *, publication: bool = True
+    count: int,
+    rate: float,
+    emulator_rate: float | None,
+    folder: Path,
+    *,
+    publication: bool = True,
+    database_url: str | None = None,
+    instances: int = 1,
 ) -> dict[str, float]:
+    """Queue `count` messages, then drain them with one worker, or with `instances` workers (each its own
+    engine, as separate processes would have) that elect their sender through the PostgreSQL lock."""
     emulator = EmulatorProcess(emulator_rate)
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
-        database_url=f"sqlite+aiosqlite:///{folder / f'bench{count}{publication}.db'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{folder / f'bench{count}{publication}.db'}",
         telegram_api_base=emulator.base_url,
         delivery_rate_per_second=rate,
     )
@@ -128,20 +147,26 @@ async def run(
     from aiogram.client.telegram import TelegramAPIServer
 
     bot = Bot(TOKEN, session=EmulatorSession(api=TelegramAPIServer.from_base(emulator.base_url)))
-    worker = create_worker(bot, sessions, settings, domain_config(settings))
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    async with asyncio.timeout(900):
-        await worker.drain()
+    if instances == 1:
+        worker = create_worker(bot, sessions, settings, domain_config(settings))
+        async with asyncio.timeout(900):
+            await worker.drain()
+        per_instance = [worker.stats.sent]
+    else:
+        per_instance = await _drain_elected(bot, settings, sessions, instances)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    sent = sum(per_instance)
     await bot.session.close()
     await engine.dispose()
     stats = emulator.stats()
     emulator.stop()
     return {
-        "sent": worker.stats.sent,
+        "sent": sent,
+        "per_instance": max(per_instance),
         "wall": wall,
-        "rate": worker.stats.sent / wall,
-        "cpu_ms": cpu / max(1, worker.stats.sent) * 1000,
+        "rate": sent / wall,
+        "cpu_ms": cpu / max(1, sent) * 1000,
         "emulator_429": stats["rate_limited"],
         "max_in_window": stats["max_in_window"],
         "sustained": stats["sustained"],
@@ -225,6 +250,36 @@ async def run_max(count: int, rate: float, emulator_rate: float | None, folder: 
     }
 
 
+async def _drain_elected(
+    bot: Any, settings: Settings, sessions: async_sessionmaker[AsyncSession], instances: int
+) -> list[int]:
+    """Workers on separate engines behind the delivery lock, as `instances` bot processes would run."""
+    engines = [create_engine(settings.database_url) for _ in range(instances)]
+    workers = [create_worker(bot, create_session_factory(e), settings, domain_config(settings)) for e in engines]
+    leaderships = [
+        Leadership(e, [Role("delivery", w.start, w.stop, channel=OUTBOX_CHANNEL, wake=w.wake)], retry_seconds=0.5)
+        for e, w in zip(engines, workers, strict=True)
+    ]
+    for leadership in leaderships:
+        await leadership.start()
+    try:
+        async with asyncio.timeout(900):
+            while True:
+                async with sessions() as session:
+                    left = await session.scalar(
+                        select(func.count()).where(Delivery.state.in_([DeliveryState.PENDING, DeliveryState.SENDING]))
+                    )
+                if not left:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        for leadership in leaderships:
+            await leadership.stop()
+        for engine in engines:
+            await engine.dispose()
+    return [w.stats.sent for w in workers]
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -260,11 +315,56 @@ async def main() -> None:
             f"broadcast-max: {max_free['rate']:.0f} msg/s ceiling, {max_free['cpu_ms']:.2f} ms CPU/msg, "
             f"{max_limited['sustained']:.1f} msg/s sustained at limit 25, {max_limited['emulator_429']:.0f} 429s"
         )
-        print(
+        summary = (
             f"broadcast: {free['rate']:.0f} msg/s ceiling, {free['cpu_ms']:.2f} ms CPU/msg, "
             f"{ready['rate']:.0f} msg/s ready text, "
             f"{limited['sustained']:.1f} msg/s sustained at limit 25, {limited['emulator_429']:.0f} 429s"
         )
+        pg = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+        if pg:
+            one = await _on_postgres(pg, RECIPIENTS, 100_000, None, folder, 1)
+            print(
+                f"(e) PostgreSQL, one instance, limit off: {one['sent']:.0f} messages in {one['wall']:.1f} s = "
+                f"{one['rate']:.0f} msg/s, bot CPU {one['cpu_ms']:.2f} ms/message"
+            )
+            two = await _on_postgres(pg, RECIPIENTS, 100_000, None, folder, 2)
+            print(
+                f"(f) PostgreSQL, two instances, limit off: {two['sent']:.0f} messages in {two['wall']:.1f} s = "
+                f"{two['rate']:.0f} msg/s; the leader sent {two['per_instance']:.0f} (one sender by design)"
+            )
+            two_limited = await _on_postgres(pg, LIMITED, 25, 30, folder, 2)
+            print(
+                f"(g) PostgreSQL, two instances, emulator 30/s, worker 25/s: sustained "
+                f"{two_limited['sustained']:.1f} msg/s, busiest second {two_limited['max_in_window']:.0f}, "
+                f"429s caused {two_limited['emulator_429']:.0f}"
+            )
+            summary += (
+                f"; PostgreSQL {one['rate']:.0f} msg/s one instance, {two['rate']:.0f} msg/s two, "
+                f"{two_limited['sustained']:.1f} msg/s two at limit 25"
+            )
+        print(summary)
+
+
+async def _on_postgres(
+    admin_url: str, count: int, rate: float, emulator_rate: float | None, folder: Path, instances: int
+) -> dict[str, float]:
+    """The same run on a throwaway PostgreSQL database (created and dropped here)."""
+    admin = make_url(admin_url)
+    name = f"adresat_bench_{secrets.token_hex(4)}"
+    engine = create_engine(admin.render_as_string(hide_password=False))
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        try:
+            return await run(count, rate, emulator_rate, folder, database_url=url, instances=instances)
+        finally:
+            async with engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from functools import cache
 import holidays
 
 _SEARCH_LIMIT = 366  # no year has a run of days off this long; guards against a bad extra_days_off list
+_WALK_CACHE = 100_000  # entries (a few MB at most): a long-running process never grows past it
 
 
 class DayOff(StrEnum):
@@ -53,6 +54,9 @@ class WorkCalendar:
 
     def __init__(self, extra_days_off: Iterable[str | date] = ()) -> None:
         self.extra = parse_days(extra_days_off)
+        # (day, direction) → the working day found. The planner asks the same few hundred days thousands of
+        # times per tick (every item's due date, ± the reminder offsets); the calendar never changes.
+        self._walked: dict[tuple[date, int], date] = {}
 
     def day_off(self, day: date) -> DayOff | None:
         """Why `day` is not a working day, or None when it is one."""
@@ -78,8 +82,14 @@ class WorkCalendar:
         return self._walk(day, -1)
 
     def _walk(self, day: date, step: int) -> date:
+        found = self._walked.get((day, step))
+        if found is not None:
+            return found
+        start = day
         for _ in range(_SEARCH_LIMIT):
             if self.is_working_day(day):
+                if len(self._walked) < _WALK_CACHE:
+                    self._walked[(start, step)] = day
                 return day
             day += timedelta(days=step)
         raise ValueError("no working day within a year: check EXTRA_DAYS_OFF")

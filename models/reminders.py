@@ -415,13 +415,21 @@ def _decide(item: _Item, snoozes: Sequence[Row[Any]], cfg: RuleConfig, now: date
     for_members = [m for m in fired if m.kind is not Kind.ESCALATION]
     item.moment = for_members[-1] if for_members else None
     escalate = False
+    upcoming: datetime | None = None
+    known = False  # `upcoming` already computed
     if fired:
-        snap = replace(snap, last_reminder_at=rules.handled_until(snap, cfg, now, fired))
+        after_now = rules.next_reminder(snap, cfg, now)
+        snap = replace(snap, last_reminder_at=rules.handled_until(snap, cfg, now, fired, after_now))
         escalate = rules.escalation_due(snap, cfg, now)
         if escalate:
             snap = replace(snap, escalated_at=now)
+        elif snap.floor == now:
+            # The schedule does not depend on last_reminder_at, so the next moment after `now` is the one
+            # just computed: the usual case asks the rules once instead of twice.
+            upcoming, known = (after_now.at if after_now is not None else None), True
     running = {s.member_id: s.until for s in snoozes if s.until > now}
-    upcoming = rules.next_reminder_at(snap, cfg, max(now, snap.floor))
+    if not known:
+        upcoming = rules.next_reminder_at(snap, cfg, max(now, snap.floor))
     following = [t for t in [upcoming, *running.values()] if t is not None]
     reminded = rules.wants_reminders(snap.status)
     return _Decision(

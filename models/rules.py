@@ -27,6 +27,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from itertools import dropwhile
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from models.calendar import WorkCalendar
@@ -109,7 +112,7 @@ class RuleConfig:
 
     def moment(self, day: date) -> datetime:
         """`day` at `at` in the eastmost zone, as naive UTC: nobody's local `at` comes earlier."""
-        return naive_utc(datetime.combine(day, self.at, tzinfo=self.fire_zone or self.zone))
+        return _moment(day, self.at, self.fire_zone or self.zone)
 
     def member_slot(self, now: datetime, zone: ZoneInfo) -> datetime:
         """When a member's reminder fired at `now` may go: `at` on their local date, never before `now`."""
@@ -117,7 +120,7 @@ class RuleConfig:
         return max(naive_utc(now), naive_utc(datetime.combine(local_day, self.at, tzinfo=zone)))
 
     def local_date(self, t: datetime) -> date:
-        return aware_utc(t).astimezone(self.zone).date()
+        return _local_date(t, self.zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,18 @@ class Moment:
     at: datetime  # naive UTC
     day: date  # local date in the rules' zone
     kind: Kind
+
+
+@lru_cache(maxsize=8192)
+def _local_date(t: datetime, zone: ZoneInfo) -> date:
+    # Asked thousands of times per planner tick, mostly of the same few instants (now, publication times).
+    return aware_utc(t).astimezone(zone).date()
+
+
+@lru_cache(maxsize=8192)
+def _moment(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # A zone conversion per call was a fifth of a planner tick: the same few hundred days recur.
+    return naive_utc(datetime.combine(day, at, tzinfo=zone))
 
 
 def aware_utc(t: datetime) -> datetime:
@@ -200,23 +215,32 @@ def _period_days(item: ItemSnapshot, cfg: RuleConfig, first: date, anchor: date)
             yield cfg.calendar.next_working_day(start), Kind.PERIOD_START
 
 
-def _fixed_days(item: ItemSnapshot, cfg: RuleConfig) -> list[tuple[date, Kind]]:
+def _fixed_days(item: ItemSnapshot, cfg: RuleConfig) -> tuple[tuple[date, Kind], ...]:
+    # The planner asks this several times per item and tick, of items that share their due dates.
+    unacknowledged = cfg.local_date(item.since) if item.status == Status.NEW else None
+    return _fixed_days_of(item.due, item.escalated_at is None, item.starts, unacknowledged, cfg)
+
+
+@lru_cache(maxsize=4096)
+def _fixed_days_of(
+    due: date | None, escalating: bool, starts: date | None, published_on: date | None, cfg: RuleConfig
+) -> tuple[tuple[date, Kind], ...]:
     cal = cfg.calendar
     days: list[tuple[date, Kind]] = []
-    if item.due is not None:
+    if due is not None:
         for before in cfg.days_before:
             kind = Kind.BEFORE_DUE if before > 0 else Kind.DUE_TODAY
-            days.append((cal.previous_working_day(item.due - timedelta(days=before)), kind))
-        if item.escalated_at is None:
-            escalation = item.due + timedelta(days=cfg.escalate_after_days)
+            days.append((cal.previous_working_day(due - timedelta(days=before)), kind))
+        if escalating:
+            escalation = due + timedelta(days=cfg.escalate_after_days)
             days.append((cal.next_working_day(escalation), Kind.ESCALATION))
-    if item.starts is not None:
-        days.append((cal.next_working_day(item.starts), Kind.START))
-    if item.status == Status.NEW:
+    if starts is not None:
+        days.append((cal.next_working_day(starts), Kind.START))
+    if published_on is not None:
         # The first reminder chases acknowledgement; once «Ознакомлен» is pressed it is no longer planned.
-        unacknowledged = cfg.local_date(item.since) + timedelta(days=cfg.acknowledge_days)
+        unacknowledged = published_on + timedelta(days=cfg.acknowledge_days)
         days.append((cal.next_working_day(unacknowledged), Kind.UNACKNOWLEDGED))
-    return sorted(days, key=_order)
+    return tuple(sorted(days, key=_order))
 
 
 def _order(entry: tuple[date, Kind]) -> tuple[date, int]:
@@ -238,10 +262,14 @@ def moments(item: ItemSnapshot, cfg: RuleConfig, first: date) -> Iterator[Moment
     if item.period is not None:
         anchor = item.starts or cfg.local_date(item.since)
         streams.append(_period_days(item, cfg, margin, anchor))
+
+    def early(entry: tuple[date, Kind]) -> bool:
+        return entry[0] < first
+
+    # Each stream is ascending: what lies before `first` is dropped before the merge, not by it.
+    streams = [dropwhile(early, stream) for stream in streams]
     pending: tuple[date, Kind] | None = None
     for day, kind in heapq.merge(*streams, key=_order):
-        if day < first:
-            continue
         if pending is not None and pending[0] == day:
             continue  # merged order puts the most urgent kind of the day first
         if pending is not None:
@@ -280,15 +308,22 @@ def fired(item: ItemSnapshot, cfg: RuleConfig, now: datetime) -> list[Moment]:
     return found
 
 
-def handled_until(item: ItemSnapshot, cfg: RuleConfig, now: datetime, fired_now: list[Moment]) -> datetime:
+def handled_until(
+    item: ItemSnapshot,
+    cfg: RuleConfig,
+    now: datetime,
+    fired_now: list[Moment],
+    following: Moment | EllipsisType | None = ...,
+) -> datetime:
     """The new `last_reminder_at` after a reminder fired at `now`.
 
     Normally `now`. A catch-up sent shortly before the day's own slot stands for that slot as well: the
     member has just heard about the item and the text is rendered when sent, so a second copy would only
-    repeat it.
+    repeat it. `following`: `next_reminder(item, cfg, now)` when the caller has it already.
     """
     now = naive_utc(now)
-    following = next_reminder(item, cfg, now)
+    if isinstance(following, EllipsisType):
+        following = next_reminder(item, cfg, now)
     if fired_now and following is not None and following.day in {cfg.local_date(now), fired_now[-1].day}:
         return following.at
     return now

@@ -4,10 +4,10 @@
     real publication (10,000 schools with one director each, a resolution of three items: every message is
     rendered from the database when it is sent) and for ready-made text rows (the renderer's floor);
 (b) emulator enforcing 30 messages/s, worker at the default 25/s: sustained rate and 429s caused.
-
-(c) the same as (a) on PostgreSQL, one instance; (d) two instances (two engines, the delivery lock elects one
-    sender): the same rate, because one instance sends; (e) two instances at the default 25/s against the
-    emulator's 30/s: no 429s, since one sender keeps the bot's limit. (c)–(e) run when BENCH_POSTGRES_URL or
+(c), (d) the same two on MAX: directors known only there, the MAX worker, the MAX emulator.
+(e) the same as (a) on PostgreSQL, one instance; (f) two instances (two engines, the delivery lock elects one
+    sender): the same rate, because one instance sends; (g) two instances at the default 25/s against the
+    emulator's 30/s: no 429s, since one sender keeps the bot's limit. (e)–(g) run when BENCH_POSTGRES_URL or
     TEST_POSTGRES_URL names a role that may create databases.
 
 Runs as `python benchmarks/broadcast.py`; the last line sums it up.

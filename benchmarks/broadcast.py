@@ -4,10 +4,10 @@
     real publication (10,000 schools with one director each, a resolution of three items: every message is
     rendered from the database when it is sent) and for ready-made text rows (the renderer's floor);
 (b) emulator enforcing 30 messages/s, worker at the default 25/s: sustained rate and 429s caused.
-
-(c) the same as (a) on PostgreSQL, one instance; (d) two instances (two engines, the delivery lock elects one
-    sender): the same rate, because one instance sends; (e) two instances at the default 25/s against the
-    emulator's 30/s: no 429s, since one sender keeps the bot's limit. (c)–(e) run when BENCH_POSTGRES_URL or
+(c), (d) the same two on MAX: directors known only there, the MAX worker, the MAX emulator.
+(e) the same as (a) on PostgreSQL, one instance; (f) two instances (two engines, the delivery lock elects one
+    sender): the same rate, because one instance sends; (g) two instances at the default 25/s against the
+    emulator's 30/s: no 429s, since one sender keeps the bot's limit. (e)–(g) run when BENCH_POSTGRES_URL or
     TEST_POSTGRES_URL names a role that may create databases.
 
 Runs as `python benchmarks/broadcast.py`; the last line sums it up.
@@ -173,6 +173,83 @@ async def run(
     }
 
 
+class MaxEmulatorProcess(EmulatorProcess):
+    """The MAX emulator (tests/max_emulator) in its own process, same protocol."""
+
+    def __init__(self, global_rate: float | None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("_max_emulator_proc.py")), str(global_rate or 0)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.base_url = self.proc.stdout.readline().strip()
+
+
+async def run_max(count: int, rate: float, emulator_rate: float | None, folder: Path) -> dict[str, float]:
+    """The same publication to `count` directors known only on MAX, through the MAX worker and its emulator."""
+    from aiogram import Bot
+
+    from bot.app import create_max_side
+    from models.channels import principal_for_max
+    from scheduler.delivery import Doorbell
+    from tests.max_emulator import TOKEN as MAX_TOKEN
+
+    emulator = MaxEmulatorProcess(emulator_rate)
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=f"sqlite+aiosqlite:///{folder / f'max{count}{rate}.db'}",
+        max_bot_token=MAX_TOKEN,
+        max_api_base=emulator.base_url,
+        max_delivery_rate_per_second=rate,
+    )
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        await session.execute(
+            insert(Organisation),
+            [{"kind": "school", "name": f"Школа {i}", "name_folded": f"школа {i}"} for i in range(count)],
+        )
+        ids = (await session.scalars(select(Organisation.id).order_by(Organisation.id))).all()
+        await session.execute(
+            insert(Member),
+            [
+                {"user_id": principal_for_max(20_000_000 + n), "max_user_id": 20_000_000 + n, "full_name": "Директор",
+                 "organisation_id": org, "role": "school", "approval": "approved", "active": True,
+                 "preferred_channel": "max"}
+                for n, org in enumerate(ids)
+            ],
+        )  # fmt: skip
+        await session.commit()
+        draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=1, source_name=None)
+        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=1, config=Config())
+    bot = Bot(TOKEN)  # never called: the progress message of a benchmark has no admin chat to go to
+    side = create_max_side(settings, domain_config(settings), sessions, bot, Doorbell())
+    assert side is not None
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    async with asyncio.timeout(900):
+        await side.delivery.drain()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    await side.app.client.close()
+    await bot.session.close()
+    await engine.dispose()
+    stats = emulator.stats()
+    emulator.stop()
+    sent = side.delivery.stats.sent
+    return {
+        "sent": sent,
+        "wall": wall,
+        "rate": sent / wall,
+        "cpu_ms": cpu / max(1, sent) * 1000,
+        "emulator_429": stats["rate_limited"],
+        "max_in_window": stats["max_in_window"],
+        "sustained": stats["sustained"],
+    }
+
+
 async def _drain_elected(
     bot: Any, settings: Settings, sessions: async_sessionmaker[AsyncSession], instances: int
 ) -> list[int]:
@@ -222,6 +299,22 @@ async def main() -> None:
             f"sustained {limited['sustained']:.1f} msg/s, busiest second {limited['max_in_window']:.0f}, "
             f"429s caused {limited['emulator_429']:.0f}"
         )
+        # MAX (maxbot/): the same publication to directors on MAX, through the MAX worker and MAX's emulator.
+        max_free = await run_max(RECIPIENTS, 100_000, None, folder)
+        print(
+            f"(c) MAX, limit off, publication: {max_free['sent']:.0f} messages in {max_free['wall']:.1f} s = "
+            f"{max_free['rate']:.0f} msg/s, bot CPU {max_free['cpu_ms']:.2f} ms/message"
+        )
+        max_limited = await run_max(LIMITED, 25, 30, folder)
+        print(
+            f"(d) MAX emulator 30/s, MAX worker 25/s: {max_limited['sent']:.0f} messages in "
+            f"{max_limited['wall']:.1f} s, sustained {max_limited['sustained']:.1f} msg/s, busiest second "
+            f"{max_limited['max_in_window']:.0f}, 429s caused {max_limited['emulator_429']:.0f}"
+        )
+        print(
+            f"broadcast-max: {max_free['rate']:.0f} msg/s ceiling, {max_free['cpu_ms']:.2f} ms CPU/msg, "
+            f"{max_limited['sustained']:.1f} msg/s sustained at limit 25, {max_limited['emulator_429']:.0f} 429s"
+        )
         summary = (
             f"broadcast: {free['rate']:.0f} msg/s ceiling, {free['cpu_ms']:.2f} ms CPU/msg, "
             f"{ready['rate']:.0f} msg/s ready text, "
@@ -231,17 +324,17 @@ async def main() -> None:
         if pg:
             one = await _on_postgres(pg, RECIPIENTS, 100_000, None, folder, 1)
             print(
-                f"(c) PostgreSQL, one instance, limit off: {one['sent']:.0f} messages in {one['wall']:.1f} s = "
+                f"(e) PostgreSQL, one instance, limit off: {one['sent']:.0f} messages in {one['wall']:.1f} s = "
                 f"{one['rate']:.0f} msg/s, bot CPU {one['cpu_ms']:.2f} ms/message"
             )
             two = await _on_postgres(pg, RECIPIENTS, 100_000, None, folder, 2)
             print(
-                f"(d) PostgreSQL, two instances, limit off: {two['sent']:.0f} messages in {two['wall']:.1f} s = "
+                f"(f) PostgreSQL, two instances, limit off: {two['sent']:.0f} messages in {two['wall']:.1f} s = "
                 f"{two['rate']:.0f} msg/s; the leader sent {two['per_instance']:.0f} (one sender by design)"
             )
             two_limited = await _on_postgres(pg, LIMITED, 25, 30, folder, 2)
             print(
-                f"(e) PostgreSQL, two instances, emulator 30/s, worker 25/s: sustained "
+                f"(g) PostgreSQL, two instances, emulator 30/s, worker 25/s: sustained "
                 f"{two_limited['sustained']:.1f} msg/s, busiest second {two_limited['max_in_window']:.0f}, "
                 f"429s caused {two_limited['emulator_429']:.0f}"
             )

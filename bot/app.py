@@ -15,7 +15,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,45 +26,27 @@ from bot.settings import Settings
 from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
-from models import migrate
+from maxbot.app import MaxApp, create_max
+from models import membership, migrate
 from models.calendar import WorkCalendar
+from models.channels import Channel
 from models.config import Config
 from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
 from models.membership import AttemptLimiter
+from models.policy import Audience
 from models.rules import RuleConfig
 from scheduler.broadcast_progress import ProgressReporter
 from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
 from scheduler.jobs import add_maintenance_jobs, create_scheduler
 from scheduler.leader import Leadership, Role
+from ui.menus import MENUS
 from ui.render import Renderer
 from ui.sender import TelegramSender
 from ui.texts import TIMEZONES
 
 log = logging.getLogger(__name__)
 
-MEMBER_COMMANDS = [
-    BotCommand(command="start", description="Начало работы и состояние заявки"),
-    BotCommand(command="tasks", description="Мои открытые пункты"),
-    BotCommand(command="progress", description="Ход исполнения"),
-    BotCommand(command="me", description="Профиль: часовой пояс, тихие часы, отпуск"),
-    BotCommand(command="invite", description="Пригласить (для муниципальных специалистов)"),
-    BotCommand(command="members", description="Участники организаций"),
-    BotCommand(command="leave", description="Выйти из организации"),
-    BotCommand(command="cancel", description="Отменить ввод"),
-    BotCommand(command="help", description="Справка"),
-]
-ADMIN_COMMANDS = [
-    BotCommand(command="start", description="Начало работы"),
-    BotCommand(command="publish", description="Опубликовать резолюцию из текста"),
-    BotCommand(command="resolutions", description="Опубликованные резолюции, отзыв"),
-    BotCommand(command="progress", description="Ход исполнения"),
-    BotCommand(command="invite", description="Создать приглашение"),
-    BotCommand(command="members", description="Участники организаций"),
-    BotCommand(command="orgs", description="Загрузить справочник организаций"),
-    BotCommand(command="cancel", description="Отменить ввод"),
-    BotCommand(command="help", description="Справка"),
-]
-
+MENU_VERSION = 2  # raise when the menus change: every member's menu is set again at the next start
 
 def domain_config(settings: Settings) -> Config:
     """The plain values the domain services take, built once from the settings."""
@@ -86,6 +69,11 @@ def domain_config(settings: Settings) -> Config:
         quiet_end=settings.quiet_hours_end,
         digest_weekday=settings.digest_weekday,
         digest_at=settings.digest_time,
+        channel_fallback_after=(
+            timedelta(minutes=settings.channel_fallback_minutes)
+            if settings.max_bot_token is not None and settings.channel_fallback_minutes > 0
+            else None
+        ),
     )
 
 
@@ -101,6 +89,7 @@ class App:
     metrics: Metrics
     leadership: Leadership
     health: Health
+    max: MaxSide | None = None  # MAX (maxbot/), when MAX_BOT_TOKEN is set
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -118,6 +107,9 @@ def create_dispatcher(
     settings: Settings, config: Config, session_factory: async_sessionmaker[AsyncSession], delivery: DeliveryWorker
 ) -> Dispatcher:
     dp = Dispatcher(
+        # One chat's updates are handled one after another: a long paste arrives as several messages at once,
+        # and a wizard's state must see each of them in order.
+        events_isolation=SimpleEventIsolation(),
         settings=settings,
         config=config,
         renderer=Renderer(config),
@@ -135,24 +127,38 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler) -> None:
+async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
     # The delivery round in flight is finished and recorded before the process exits: no lost writes.
     await leadership.stop()
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    if max_side is not None:
+        await max_side.stop()
 
 
-async def on_startup(bot: Bot, settings: Settings, leadership: Leadership) -> None:
+async def on_startup(
+    bot: Bot,
+    settings: Settings,
+    leadership: Leadership,
+    session_factory: async_sessionmaker[AsyncSession],
+    max_side: MaxSide | None = None,
+) -> None:
     # The delivery worker and the planner start where this instance is elected (at once on SQLite).
     await leadership.start()
+    if max_side is not None:  # MAX lives and dies with the Telegram dispatcher: one process, one lifecycle
+        await max_side.start()
+    # Members' own menus are set through the outbox whenever their role changes; once per menu version
+    # every member's is set again, so a new version reaches those who joined before it.
+    async with session_factory() as session:
+        await membership.sync_menus(session, MENU_VERSION)
     try:
-        await bot.set_my_commands(MEMBER_COMMANDS, scope=BotCommandScopeDefault())
+        await bot.set_my_commands(MENUS[Audience.GUEST], scope=BotCommandScopeDefault())
     except TelegramNetworkError:  # Telegram unreachable right now: polling retries, commands can wait
         log.warning("could not register commands: Telegram is unreachable")
         return
     for admin_id in settings.admin_ids:
         try:
-            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+            await bot.set_my_commands(MENUS[Audience.ADMIN], scope=BotCommandScopeChat(chat_id=admin_id))
         except Exception:  # an admin who never opened the bot: Telegram answers "chat not found"
             log.warning("could not set admin commands for %s", admin_id)
 
@@ -205,10 +211,21 @@ async def create_app(settings: Settings) -> App:
         await migrate.upgrade(engine)
         config = domain_config(settings)
         doorbell = Doorbell()
-        session_factory = create_session_factory(engine, on_outbox_commit=doorbell.ring)
+        max_doorbell = Doorbell()
+
+        def ring() -> None:  # a commit that queued rows wakes both workers: each takes its own channel's
+            doorbell.ring()
+            max_doorbell.ring()
+
+        session_factory = create_session_factory(engine, on_outbox_commit=ring)
         bot = create_bot(settings)
         delivery = create_worker(bot, session_factory, settings, config, doorbell)
         dispatcher = create_dispatcher(settings, config, session_factory, delivery)
+        max_side = create_max_side(settings, config, session_factory, bot, max_doorbell)
+        if max_side is not None:
+            dispatcher["max_side"] = max_side
+            me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
+            dispatcher["max_username"] = lambda: me.me.username if me.me is not None else None
         metrics = Metrics()
         install_instances(settings, engine, session_factory, dispatcher, delivery, metrics)
         leadership: Leadership = dispatcher["leadership"]
@@ -223,6 +240,7 @@ async def create_app(settings: Settings) -> App:
         engine=engine,
         session_factory=session_factory,
         delivery=delivery,
+        max=max_side,
         metrics=metrics,
         leadership=leadership,
         health=Health(session_factory, delivery, leadership, metrics),
@@ -283,6 +301,64 @@ def create_redis_storage(settings: Settings) -> BaseStorage:
         settings.redis_url,
         key_builder=DefaultKeyBuilder(prefix=f"{settings.redis_key_prefix}:fsm", with_bot_id=True),
     )
+
+
+@dataclass(slots=True)
+class MaxSide:
+    """MAX's dispatcher and its delivery worker: a second messenger beside Telegram (maxbot/)."""
+
+    app: MaxApp
+    delivery: DeliveryWorker
+
+    async def start(self) -> None:
+        await self.delivery.start()
+        self.app.start_polling()
+
+    async def stop(self) -> None:
+        await self.app.stop()
+        await self.delivery.stop()
+
+
+def create_max_side(
+    settings: Settings,
+    config: Config,
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    doorbell: Doorbell,
+) -> MaxSide | None:
+    """None without MAX_BOT_TOKEN. The MAX worker drains the rows routed to MAX at MAX's own rate; files that
+    came through Telegram are fetched with the Telegram bot once and uploaded to MAX."""
+    if settings.max_bot_token is None:
+        return None
+
+    async def fetch_telegram(file_id: str) -> tuple[str, bytes]:
+        file = await bot.get_file(file_id)
+        data = await bot.download_file(file.file_path or "")
+        name = (file.file_path or file_id).rsplit("/", 1)[-1]
+        return name, data.read() if data is not None else b""
+
+    max_app = create_max(
+        settings.max_bot_token.get_secret_value(),
+        settings.max_api_base,
+        session_factory,
+        config,
+        timezone=settings.timezone,
+        fetch_telegram=fetch_telegram,
+    )
+    worker = DeliveryWorker(
+        max_app.sender,
+        max_app.renderer,
+        session_factory,
+        DeliveryLimits(
+            rate_per_second=settings.max_delivery_rate_per_second,
+            chat_interval_seconds=settings.delivery_chat_interval_seconds,
+            max_attempts=settings.delivery_max_attempts,
+        ),
+        ProgressReporter(bot, session_factory, interval=settings.progress_edit_interval_seconds),
+        doorbell=doorbell,
+        channel=Channel.MAX,
+    )
+    return MaxSide(max_app, worker)
 
 
 class TokenRejectedError(Exception):

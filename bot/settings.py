@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     extra_days_off: Annotated[tuple[str, ...], NoDecode] = ()
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
 
+    # MAX (maxbot/): off without a token, and then nothing else changes.
+    max_bot_token: SecretStr | None = None
+    max_api_base: str | None = None  # MAX's Bot API (platform-api.max.ru) or the test emulator
+    max_delivery_rate_per_second: float = Field(default=25, gt=0, le=100_000)  # MAX allows about 30 per bot
+    # A notice its messenger has not delivered after this many minutes goes once to the member's other one.
+    channel_fallback_minutes: float = Field(default=30, ge=0)  # 0: only a 403 falls back
     # Running in production (several instances, webhook mode, operations).
     webhook_url: str = ""  # empty: long polling
     webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
@@ -78,6 +84,13 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
             raise ValueError("ожидается токен вида 123456789:AA… (выдаёт @BotFather)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("max_bot_token")
+    @classmethod
+    def _max_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None  # an empty MAX_BOT_TOKEN= in .env means MAX is off
         return SecretStr(value.get_secret_value().strip())
 
     @field_validator("database_url")

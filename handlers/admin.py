@@ -23,8 +23,14 @@ from models import directory, membership, policy
 from models.entities import Member, Organisation, OrgKind
 from models.timeutil import utcnow
 from ui import texts
-from ui.callbacks import AdminAction, AdminCb
-from ui.keyboards import admin_kind_keyboard, admin_org_keyboard, invite_keyboard, members_keyboard
+from ui.callbacks import AdminAction, AdminCb, DirectoryCb
+from ui.keyboards import (
+    admin_kind_keyboard,
+    admin_org_keyboard,
+    invite_keyboard,
+    members_keyboard,
+    remove_confirm_keyboard,
+)
 from ui.messages import pack_blocks
 
 PAGE = 8
@@ -154,6 +160,29 @@ async def on_members(
     await _show_members(callback, session, org)
 
 
+async def on_remove_ask(
+    callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    """«Исключить» asks first: removing stops everything the member receives."""
+    target = await session.get(Member, callback_data.member_id)
+    org = await session.get(Organisation, target.organisation_id) if target and target.organisation_id else None
+    if target is None or org is None or not policy.manages(
+        policy.Actor(callback.from_user.id, member), org, settings.admin_ids
+    ):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text = texts.REMOVE_ASK.format(name=texts.esc(target.full_name or "без имени"), org=texts.esc(org.name))
+        await callback.message.answer(text, reply_markup=remove_confirm_keyboard(target.id))
+
+
+async def on_remove_keep(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=texts.REMOVE_KEPT, markup=None)
+
+
 async def on_remove(callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, settings: Settings) -> None:
     result = await membership.remove_member(
         session, member_id=callback_data.member_id, actor_user_id=callback.from_user.id, admin_ids=settings.admin_ids
@@ -180,7 +209,7 @@ async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Org
     for m in members:
         lines.append(
             texts.MEMBER_LINE.format(
-                name=texts.esc(m.full_name or "без имени"),
+                name=texts.esc(m.full_name or "без имени") + (f", {texts.esc(m.position)}" if m.position else ""),
                 username=f" (@{texts.esc(m.username)})" if m.username else "",
                 state=texts.APPROVAL_NAMES.get(m.approval, m.approval),
             )
@@ -212,28 +241,58 @@ async def directory_file(
 ) -> None:
     document = message.document
     assert document is not None
-    name = document.file_name or "справочник"
+    assert message.from_user is not None
+    await state.clear()
+    await import_directory(
+        message, bot, session, settings, document.file_id, document.file_name or "справочник",
+        document.file_size, message.from_user.id,
+    )  # fmt: skip
+
+
+async def on_directory_offer(
+    callback: CallbackQuery, bot: Bot, session: AsyncSession, settings: Settings, state: FSMContext
+) -> None:
+    """«Загрузить как справочник» under a table sent without /orgs: the file remembered for that offer."""
+    data = await state.get_data()
+    await state.clear()
+    if "directory_file_id" not in data or not isinstance(callback.message, Message):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    await edit_if_changed(callback.message, text=None, markup=None)
+    await import_directory(
+        callback.message, bot, session, settings, str(data["directory_file_id"]), str(data["directory_file_name"]),
+        None, callback.from_user.id,
+    )  # fmt: skip
+
+
+async def import_directory(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Settings,
+    file_id: str,
+    name: str,
+    size: int | None,
+    actor: int,
+) -> None:
     suffix = PurePath(name).suffix.lower()
     if suffix not in DIRECTORY_SUFFIXES:
         await message.answer(texts.ORGS_FAILED.format(reason="ожидается файл .csv или .xlsx"))
         return
-    if document.file_size is not None and document.file_size > settings.max_upload_bytes:
-        await message.answer(
-            texts.UPLOAD_TOO_BIG.format(size=texts.mb(document.file_size), limit=f"{settings.max_upload_mb:g}")
-        )
+    if size is not None and size > settings.max_upload_bytes:
+        await message.answer(texts.UPLOAD_TOO_BIG.format(size=texts.mb(size), limit=f"{settings.max_upload_mb:g}"))
         return
     buffer = io.BytesIO()
-    await bot.download(document, destination=buffer)
+    await bot.download(file_id, destination=buffer)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"directory{suffix}"
         await asyncio.to_thread(path.write_bytes, buffer.getvalue())
         try:
-            actor = message.from_user.id if message.from_user else None
             report = await directory.import_file(session, path, actor_id=actor)
         except directory.DirectoryError as exc:
             await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
             return
-    await state.clear()
     # The import is saved; a long report (many rejected rows) comes in several messages, never as an error.
     for part in pack_blocks(texts.directory_report(report, html=True).split("\n\n")):
         await message.answer(part)
@@ -250,6 +309,8 @@ def create_router() -> Router:
     router.callback_query.register(on_invite, AdminCb.filter(F.action == AdminAction.INVITE_ORG))
     router.callback_query.register(on_revoke, AdminCb.filter(F.action == AdminAction.REVOKE))
     router.callback_query.register(on_members, AdminCb.filter(F.action == AdminAction.MEMBERS_ORG))
+    router.callback_query.register(on_remove_ask, AdminCb.filter(F.action == AdminAction.REMOVE_ASK))
+    router.callback_query.register(on_remove_keep, AdminCb.filter(F.action == AdminAction.REMOVE_KEEP))
     router.callback_query.register(on_remove, AdminCb.filter(F.action == AdminAction.REMOVE))
     return router
 
@@ -260,5 +321,9 @@ def create_directory_router() -> Router:
     router.message.filter(IsAdmin())
     router.message.register(orgs_command, Command("orgs"), ~F.document)
     router.message.register(directory_file, F.document, F.caption.startswith("/orgs"))
-    router.message.register(directory_file, F.document, StateFilter(AdminStates.directory_file))
+    router.callback_query.register(on_directory_offer, DirectoryCb.filter(), IsAdmin())
+    # After /orgs only a table is a directory: a resolution sent meanwhile goes to publishing as usual.
+    router.message.register(
+        directory_file, F.document.file_name.regexp(r"(?i)\.(csv|xlsx|xls)$"), StateFilter(AdminStates.directory_file)
+    )
     return router

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers.filters import IsApprovedMember
-from models import membership
+from models import membership, policy
 from models.entities import Member
 from ui import texts
 
@@ -33,11 +33,16 @@ async def start(message: Message, member: Member, session: AsyncSession) -> None
 
 
 async def help_(message: Message, settings: Settings, member: Member | None) -> None:
-    text = texts.HELP_COMMON
-    if member is not None and member.organisation is not None and member.organisation.kind == "municipality":
-        text += texts.HELP_OFFICER
-    if _is_admin(message, settings):
-        text += texts.HELP_ADMIN.format(limit=f"{settings.max_upload_mb:g}")
+    """For the role of the person asking: a guest how to join, a member what to do with an item, an officer
+    and an admin their own commands."""
+    assert message.from_user is not None
+    audience = policy.audience(policy.Actor(message.from_user.id, member), settings.admin_ids)
+    text = {
+        policy.Audience.GUEST: texts.HELP_GUEST,
+        policy.Audience.MEMBER: texts.HELP_MEMBER,
+        policy.Audience.OFFICER: texts.HELP_OFFICER,
+        policy.Audience.ADMIN: texts.HELP_ADMIN.format(limit=f"{settings.max_upload_mb:g}"),
+    }[audience]
     await message.answer(text)
 
 

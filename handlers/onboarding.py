@@ -9,17 +9,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers.edits import edit_if_changed
-from models import membership
+from models import membership, oversight
 from models.entities import Approval, Member, Organisation, OrgKind
 from models.timeutil import utcnow
 from ui import texts
 from ui.callbacks import DecisionCb, JoinCb, JoinStep
-from ui.keyboards import join_kind_keyboard, org_page_keyboard
+from ui.keyboards import admin_start_keyboard, join_kind_keyboard, org_page_keyboard
 
 PAGE = 8
 OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
@@ -27,6 +27,7 @@ OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
 
 class JoinStates(StatesGroup):
     search_school = State()
+    name_and_position = State()  # the chosen organisation is in the state data
 
 
 def _plain(html_text: str) -> str:
@@ -68,13 +69,22 @@ async def start_with_code(
     await message.answer(texts.join_message(result.outcome, org_name))  # the open items follow from the outbox
 
 
-async def start_guest(message: Message, member: Member | None, settings: Settings, state: FSMContext) -> None:
-    """/start of someone who is not an approved member: their request's state, or how to join."""
+async def start_guest(
+    message: Message, session: AsyncSession, member: Member | None, settings: Settings, state: FSMContext
+) -> None:
+    """/start of someone who is not an approved member: an admin's checklist of the region, a pending
+    request's state, or how to join."""
     await state.clear()
     user = message.from_user
     assert user is not None
     if user.id in settings.admin_ids:
-        await message.answer(texts.START_ADMIN)
+        region = await oversight.region_state(session)
+        markup = admin_start_keyboard(
+            directory=bool(region.organisations),
+            lonely=bool(region.municipalities_without_officer),
+            published=bool(region.resolutions_published),
+        )
+        await message.answer(texts.admin_checklist(region), reply_markup=markup)
         return
     if member is not None and member.approval == Approval.PENDING and member.organisation is not None:
         await message.answer(texts.JOIN_PENDING.format(org=texts.esc(member.organisation.name)))
@@ -108,7 +118,7 @@ async def on_join(
         return
     if step == JoinStep.ORG:
         await state.clear()  # the school search ends with the choice: later free text is not a search
-        await _request(callback, callback_data, session, settings)
+        await _choose(callback, callback_data, session, state)
         return
     await callback.answer()
     first_page = step == JoinStep.KIND or (step == JoinStep.PAGE and callback_data.municipality_id == 0)
@@ -118,16 +128,17 @@ async def on_join(
             session, kinds=(OrgKind.MUNICIPALITY,), municipality_id=None, page=callback_data.page
         )
         next_step = JoinStep.MUNICIPALITY if kind == OrgKind.SCHOOL else JoinStep.ORG
-        await _edit(callback, texts.JOIN_CHOOSE_MUNICIPALITY, orgs, total, next_step, kind, 0, callback_data.page)
+        text = texts.JOIN_CHOOSE_MUNICIPALITY
+        await _edit(callback, session, text, orgs, total, next_step, kind, 0, callback_data.page)
         return
     if kind == "other":
         orgs, total = await _org_page(session, kinds=OTHER_KINDS, municipality_id=None, page=callback_data.page)
-        await _edit(callback, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
+        await _edit(callback, session, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
         return
     # A school: the schools of the chosen municipality, searchable by typing.
     municipality = await session.get(Organisation, callback_data.municipality_id)
     if municipality is None or municipality.kind != OrgKind.MUNICIPALITY:
-        await _edit(callback, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
+        await _edit(callback, session, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
         return
     orgs, total = await _org_page(
         session, kinds=(OrgKind.SCHOOL,), municipality_id=municipality.id, page=callback_data.page
@@ -135,11 +146,12 @@ async def on_join(
     await state.set_state(JoinStates.search_school)
     await state.update_data(municipality_id=municipality.id)
     text = texts.JOIN_CHOOSE_SCHOOL.format(municipality=texts.esc(municipality.name))
-    await _edit(callback, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
+    await _edit(callback, session, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
 
 
 async def _edit(
     callback: CallbackQuery,
+    session: AsyncSession,
     text: str,
     orgs: list[Organisation],
     total: int,
@@ -149,7 +161,7 @@ async def _edit(
     page: int,
 ) -> None:
     if not orgs:
-        text = texts.JOIN_NOTHING
+        text = texts.JOIN_EMPTY_LIST if await membership.directory_loaded(session) else texts.JOIN_NOTHING
     markup = org_page_keyboard(
         [(o.id, o.name) for o in orgs],
         next_step=next_step,
@@ -167,52 +179,88 @@ async def search_school(message: Message, session: AsyncSession, state: FSMConte
     data = await state.get_data()
     municipality_id = int(data.get("municipality_id", 0))
     query = (message.text or "").strip()
-    orgs, total = await membership.search_schools(session, municipality_id, query, offset=0, limit=PAGE)
+    await state.update_data(query=query)  # the pages of the result ask for it again
+    text, markup = await _found_page(session, municipality_id, query, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _found_page(
+    session: AsyncSession, municipality_id: int, query: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    orgs, total = await membership.search_schools(session, municipality_id, query, offset=page * PAGE, limit=PAGE)
     if not orgs:
-        await message.answer(texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)))
-        return
+        return texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)), None
     markup = org_page_keyboard(
         [(o.id, o.name) for o in orgs],
         next_step=JoinStep.ORG,
         kind=OrgKind.SCHOOL,
         parent=municipality_id,
-        page=0,
-        total=min(total, PAGE),
+        page=page,
+        total=total,
         per_page=PAGE,
+        page_step=JoinStep.FOUND,
     )
-    await message.answer(texts.JOIN_SEARCH_FOUND.format(n=total), reply_markup=markup)
+    return texts.JOIN_SEARCH_FOUND.format(n=total), markup
 
 
-async def _request(
-    callback: CallbackQuery,
-    callback_data: JoinCb,
-    session: AsyncSession,
-    settings: Settings,
+async def on_found_page(
+    callback: CallbackQuery, callback_data: JoinCb, session: AsyncSession, state: FSMContext
 ) -> None:
+    """The next page of what a school search found."""
+    data = await state.get_data()
+    if await state.get_state() != JoinStates.search_school.state or "query" not in data:
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    text, markup = await _found_page(
+        session, int(data.get("municipality_id", 0)), str(data["query"]), max(0, callback_data.page)
+    )
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=text, markup=markup)
+
+
+async def _choose(callback: CallbackQuery, callback_data: JoinCb, session: AsyncSession, state: FSMContext) -> None:
+    """The organisation is chosen: the name and position come next, then the request goes out."""
     org = await session.get(Organisation, callback_data.organisation_id)
     expected = OTHER_KINDS if callback_data.kind == "other" else (callback_data.kind,)
     if org is None or org.kind not in expected:
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()
-    user = callback.from_user
+    await state.set_state(JoinStates.name_and_position)
+    await state.update_data(organisation_id=org.id)
+    if isinstance(callback.message, Message):
+        text = texts.JOIN_ASK_NAME.format(org=texts.esc(org.name))
+        await edit_if_changed(callback.message, text=text, markup=None)
+
+
+async def name_and_position(message: Message, session: AsyncSession, settings: Settings, state: FSMContext) -> None:
+    """«Иванова Мария Петровна, директор»: the request goes out with the name and position the approver sees."""
+    assert message.from_user is not None
+    full_name, position = membership.split_name_and_position(message.text or "")
+    if not full_name or not position:
+        await message.answer(texts.JOIN_NAME_AGAIN)
+        return
+    organisation_id = int((await state.get_data()).get("organisation_id", 0))
+    await state.clear()
+    user = message.from_user
+    org = await session.get(Organisation, organisation_id)
     try:
         await membership.request_membership(
             session,
             user_id=user.id,
-            full_name=_full_name(user),
+            full_name=full_name,
             username=user.username,
-            organisation_id=org.id,
-            role=org.kind,
+            organisation_id=organisation_id,
+            role=org.kind if org else None,
+            position=position,
             now=utcnow(),
             admin_ids=settings.admin_ids,
         )
     except membership.MembershipError as exc:
-        if isinstance(callback.message, Message):
-            await edit_if_changed(callback.message, text=texts.MEMBERSHIP_REFUSALS[exc.refusal], markup=None)
+        await message.answer(texts.MEMBERSHIP_REFUSALS[exc.refusal])
         return
-    if isinstance(callback.message, Message):
-        await edit_if_changed(callback.message, text=texts.JOIN_SENT.format(org=texts.esc(org.name)), markup=None)
+    await message.answer(texts.JOIN_SENT.format(org=texts.esc(org.name if org else "")))
 
 
 async def on_decision(
@@ -246,9 +294,13 @@ async def on_decision(
 def create_router() -> Router:
     router = Router(name="onboarding")
     router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.callback_query.register(on_found_page, JoinCb.filter(F.step == JoinStep.FOUND))
     router.callback_query.register(on_join, JoinCb.filter())
     router.callback_query.register(on_decision, DecisionCb.filter())
     router.message.register(search_school, StateFilter(JoinStates.search_school), F.text & ~F.text.startswith("/"))
+    router.message.register(
+        name_and_position, StateFilter(JoinStates.name_and_position), F.text & ~F.text.startswith("/")
+    )
     return router
 
 
@@ -257,9 +309,22 @@ async def members_only(message: Message, settings: Settings) -> None:
     await message.answer(texts.ADMIN_NOT_MEMBER if admin else texts.NOT_MEMBER)
 
 
+async def withdraw_request(
+    message: Message, session: AsyncSession, member: Member | None, settings: Settings
+) -> None:
+    """/leave of someone whose request is pending withdraws it; anyone else is told what /leave is for."""
+    if member is None or member.approval != Approval.PENDING:
+        await members_only(message, settings)
+        return
+    org = await session.get(Organisation, member.organisation_id) if member.organisation_id else None
+    await membership.leave(session, member)
+    await message.answer(texts.JOIN_WITHDRAWN.format(org=texts.esc(org.name if org else "")))
+
+
 def create_guest_router() -> Router:
     """/start and the members' commands for whoever is not an approved member (after the members' routers)."""
     router = Router(name="guest")
     router.message.register(start_guest, CommandStart())
-    router.message.register(members_only, Command("tasks", "me", "leave", "progress"))
+    router.message.register(withdraw_request, Command("leave"))
+    router.message.register(members_only, Command("tasks", "me", "progress", "invite", "members", "export"))
     return router

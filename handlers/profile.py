@@ -44,7 +44,9 @@ def card(member: Member, settings: Settings) -> str:
 
 
 async def me(message: Message, member: Member, settings: Settings) -> None:
-    await message.answer(card(member, settings), reply_markup=profile_keyboard())
+    await message.answer(
+        card(member, settings), reply_markup=profile_keyboard(max_enabled=settings.max_bot_token is not None)
+    )
 
 
 async def leave(message: Message, member: Member) -> None:

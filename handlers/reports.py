@@ -171,19 +171,34 @@ async def on_comment(message: Message, session: AsyncSession, member: Member | N
     await message.answer(texts.REPORT_FILE_SAVED if file else texts.REPORT_COMMENT_SAVED)
 
 
-async def on_item_comment_ask(
-    callback: CallbackQuery, callback_data: ReportCb, session: AsyncSession, member: Member | None, state: FSMContext
+async def ask_about_item(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    member: Member | None,
+    state: FSMContext,
+    assignment_id: int,
+    step: State,
+    prompt: str,
 ) -> None:
-    item = await reports.load_item(session, callback_data.assignment_id)
+    """A member's button that opens a typed step about one of their items (a comment, a new due date)."""
+    item = await reports.load_item(session, assignment_id)
     refusal = reports.check_access(member, item)
     if refusal is not None:
         await callback.answer(texts.refusal(refusal), show_alert=True)
         return
     await callback.answer()
-    await state.set_state(ReportStates.item_comment)
-    await state.update_data(assignment_id=callback_data.assignment_id)
+    await state.set_state(step)
+    await state.update_data(assignment_id=assignment_id)
     if isinstance(callback.message, Message):
-        await callback.message.answer(texts.ITEM_COMMENT_ASK)
+        await callback.message.answer(prompt)
+
+
+async def on_item_comment_ask(
+    callback: CallbackQuery, callback_data: ReportCb, session: AsyncSession, member: Member | None, state: FSMContext
+) -> None:
+    await ask_about_item(
+        callback, session, member, state, callback_data.assignment_id, ReportStates.item_comment, texts.ITEM_COMMENT_ASK
+    )
 
 
 async def _comment_on(
@@ -322,16 +337,10 @@ async def on_return_comment(
 async def on_extension_ask(
     callback: CallbackQuery, callback_data: ExtCb, session: AsyncSession, member: Member | None, state: FSMContext
 ) -> None:
-    item = await reports.load_item(session, callback_data.assignment_id)
-    refusal = reports.check_access(member, item)
-    if refusal is not None:
-        await callback.answer(texts.refusal(refusal), show_alert=True)
-        return
-    await callback.answer()
-    await state.set_state(ReportStates.extension_date)
-    await state.update_data(assignment_id=callback_data.assignment_id)
-    if isinstance(callback.message, Message):
-        await callback.message.answer(texts.EXTENSION_ASK_DATE)
+    await ask_about_item(
+        callback, session, member, state, callback_data.assignment_id, ReportStates.extension_date,
+        texts.EXTENSION_ASK_DATE,
+    )  # fmt: skip
 
 
 async def on_extension_date(
@@ -437,13 +446,11 @@ async def tasks_page(
     pages = (total + TASKS_PAGE - 1) // TASKS_PAGE
     first = page * TASKS_PAGE + 1
     blocks = [texts.TASKS_HEAD.format(shown=f"{first}–{first + len(lines) - 1}", total=total)]
-    blocks += [
-        texts.task_line(first + i, t.resolution_title, t.text, t.due, t.status, t.overdue) for i, t in enumerate(lines)
-    ]
+    blocks += [texts.task_line(t.number, t.resolution_title, t.text, t.due, t.status, t.overdue) for t in lines]
     colleagues = await oversight.paused_members(session, [member.organisation_id], today, exclude_member_id=member.id)
     if colleagues:
         blocks.append(texts.paused_block(colleagues, with_org=False))
-    markup = tasks_keyboard([(first + i, t.assignment_id, t.status) for i, t in enumerate(lines)], page, pages)
+    markup = tasks_keyboard([(t.number, t.assignment_id, t.status) for t in lines], page, pages)
     return "\n\n".join(blocks), markup
 
 

@@ -22,8 +22,16 @@ from models.config import Config
 from models.entities import Resolution, ResolutionState
 from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
 from ui import texts
-from ui.callbacks import PubAction, PubCb, RoleChoice
-from ui.keyboards import preview_keyboard, role_choice_keyboard, withdraw_keyboard
+from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, ResolutionsCb, RoleChoice
+from ui.keyboards import (
+    directory_offer_keyboard,
+    paste_done_keyboard,
+    paste_offer_keyboard,
+    preview_keyboard,
+    resolutions_page_keyboard,
+    role_choice_keyboard,
+    withdraw_keyboard,
+)
 from ui.messages import pack_blocks
 
 ACCEPTED_SUFFIXES = {".docx", ".odt", ".rtf", ".txt", ".pdf", ".doc"}  # .doc: the parser says how to convert it
@@ -56,18 +64,28 @@ async def read_resolution(message: Message, bot: Bot, settings: Settings) -> Par
         return None
 
 
-async def show_preview(message: Message, session: AsyncSession, resolution_id: int) -> None:
+async def show_preview(message: Message, session: AsyncSession, resolution_id: int, *, parts: int = 1) -> None:
     preview = await publishing.preview(session, resolution_id)
-    parts = pack_blocks(texts.preview_blocks(preview))
-    for part in parts[:-1]:
-        await message.answer(part)
-    await message.answer(parts[-1], reply_markup=preview_keyboard(preview))
+    preview.parts = parts
+    messages = pack_blocks(texts.preview_blocks(preview))
+    for text in messages[:-1]:
+        await message.answer(text)
+    await message.answer(messages[-1], reply_markup=preview_keyboard(preview))
 
 
 async def resolution_file(
     message: Message, bot: Bot, settings: Settings, session: AsyncSession, state: FSMContext
 ) -> None:
     await state.clear()
+    document = message.document
+    assert document is not None
+    name = document.file_name or ""
+    if PurePath(name).suffix.lower() in {".csv", ".xlsx", ".xls"}:
+        # A table is more likely the directory than a resolution: offer to load it as such.
+        await state.update_data(directory_file_id=document.file_id, directory_file_name=name)
+        offer = texts.DIRECTORY_OFFER.format(name=texts.esc(name))
+        await message.answer(offer, reply_markup=directory_offer_keyboard())
+        return
     parsed = await read_resolution(message, bot, settings)
     if parsed is None:
         return
@@ -84,20 +102,72 @@ async def publish_command(message: Message, state: FSMContext) -> None:
     await message.answer(texts.PUBLISH_PASTE)
 
 
+# Telegram cuts a pasted text into messages of up to 4096 characters: a part this long is followed by more.
+SPLIT_PART = 3500  # clients cut near 4096, at a line or word end: a shorter part is the last
+OFFER_LENGTH = 300  # shorter free text from an admin is a question, not a resolution
+
+
 async def pasted_text(message: Message, session: AsyncSession, state: FSMContext) -> None:
-    assert message.from_user is not None
+    """A part of a pasted resolution. Parts are collected until one is shorter than Telegram's cut (the
+    last one) or the admin presses «Готово»; then the whole text is read as one document."""
+    text = message.text or ""
+    parts = [*(await state.get_data()).get("parts", []), text]
+    if len(text) >= SPLIT_PART:
+        await state.update_data(parts=parts)
+        await message.answer(texts.PASTE_MORE.format(n=len(parts)), reply_markup=paste_done_keyboard())
+        return
+    await read_pasted(message, session, state, parts)
+
+
+async def on_paste_done(callback: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
+    parts = (await state.get_data()).get("parts", [])
+    if not parts or not isinstance(callback.message, Message):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    await edit_if_changed(callback.message, text=None, markup=None)
+    await read_pasted(callback.message, session, state, parts, author=callback.from_user.id)
+
+
+async def read_pasted(
+    message: Message, session: AsyncSession, state: FSMContext, parts: list[str], *, author: int | None = None
+) -> None:
+    author = author or (message.from_user.id if message.from_user else 0)
     try:
-        parsed = await asyncio.to_thread(parse_text, message.text or "")
+        parsed = await asyncio.to_thread(parse_text, "\n".join(parts))
     except ParseError as exc:
+        await state.update_data(parts=[])
         await message.answer(texts.UPLOAD_FAILED.format(name="текст", reason=texts.esc(exc.message)))
         return  # stay in the state: the admin can paste a corrected text
     await state.clear()
-    draft = await publishing.save_draft(session, parsed, created_by=message.from_user.id, source_name=None)
-    await show_preview(message, session, draft.id)
+    draft = await publishing.save_draft(session, parsed, created_by=author, source_name=None)
+    await show_preview(message, session, draft.id, parts=len(parts))
+
+
+async def offered_text(message: Message, state: FSMContext) -> None:
+    """An admin pasted or forwarded what looks like a resolution without /publish: offer to read it."""
+    await state.update_data(offered=message.text or "")
+    await message.answer(texts.PASTE_OFFER, reply_markup=paste_offer_keyboard())
+
+
+async def on_paste_offer(callback: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
+    offered = (await state.get_data()).get("offered")
+    if not offered or not isinstance(callback.message, Message):
+        await callback.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await callback.answer()
+    await edit_if_changed(callback.message, text=None, markup=None)
+    await state.set_state(PublishStates.waiting_text)
+    await read_pasted(callback.message, session, state, [offered], author=callback.from_user.id)
 
 
 async def on_publish(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession, config: Config) -> None:
     try:
+        if callback_data.action != PubAction.CONFIRM_EMPTY:
+            preview = await publishing.preview(session, callback_data.resolution_id)
+            if preview.reaches_nobody:  # an old button of a preview that said otherwise: ask again
+                await callback.answer(texts.PUBLISH_NOBODY, show_alert=True)
+                return
         await publishing.publish(
             session, resolution_id=callback_data.resolution_id, admin_chat_id=callback.from_user.id, config=config
         )
@@ -131,7 +201,8 @@ async def on_show(callback: CallbackQuery, callback_data: PubCb, session: AsyncS
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()
-    blocks = texts.addressee_text_blocks(addressee.heading, [r.text for r in addressee.recommendations])
+    items = [(r.text, r.due, r.starts, r.recurring) for r in addressee.recommendations]
+    blocks = texts.addressee_text_blocks(addressee.heading, items)
     for part in pack_blocks(blocks):
         await callback.bot.send_message(callback.from_user.id, part)  # type: ignore[union-attr]
 
@@ -182,16 +253,36 @@ async def _draft_change(
         await show_preview(callback.message, session, resolution_id)
 
 
+RESOLUTIONS_PAGE = 5
+
+
 async def resolutions_command(message: Message, session: AsyncSession) -> None:
-    items = await publishing.published(session)
-    if not items:
+    await _resolutions_page(message, session, 0)
+
+
+async def on_resolutions_page(callback: CallbackQuery, callback_data: ResolutionsCb, session: AsyncSession) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_if_changed(callback.message, text=None, markup=None)
+        await _resolutions_page(callback.message, session, max(0, callback_data.page))
+
+
+async def _resolutions_page(message: Message, session: AsyncSession, page: int) -> None:
+    """A page of published resolutions, each with its «Отозвать», and how to see the older ones."""
+    items, total = await publishing.published(session, offset=page * RESOLUTIONS_PAGE, limit=RESOLUTIONS_PAGE)
+    if not total:
         await message.answer(texts.RESOLUTIONS_EMPTY)
         return
-    await message.answer(texts.RESOLUTIONS_HEAD)
+    first = page * RESOLUTIONS_PAGE + 1
+    await message.answer(texts.RESOLUTIONS_HEAD.format(shown=f"{first}–{first + len(items) - 1}", total=total))
     for resolution in items:
         await message.answer(
             f"<b>{texts.esc(resolution.title)}</b>\n{texts.fmt_date(resolution.date)}",
             reply_markup=withdraw_keyboard(resolution.id, confirm=False),
+        )
+    if total > first + len(items) - 1 or page > 0:
+        await message.answer(
+            texts.RESOLUTIONS_MORE, reply_markup=resolutions_page_keyboard(page, total, RESOLUTIONS_PAGE)
         )
 
 
@@ -236,9 +327,15 @@ def create_router() -> Router:
     router.message.register(resolution_file, F.document)
     router.message.register(publish_command, Command("publish"))
     router.message.register(resolutions_command, Command("resolutions"))
+    router.callback_query.register(on_resolutions_page, ResolutionsCb.filter())
     router.message.register(pasted_text, StateFilter(PublishStates.waiting_text), F.text & ~F.text.startswith("/"))
+    router.callback_query.register(on_paste_done, PasteCb.filter(F.action == PasteAction.DONE))
+    router.callback_query.register(on_paste_offer, PasteCb.filter(F.action == PasteAction.READ))
+    # A long text (or a forwarded one) from an admin outside any step is probably a resolution.
+    router.message.register(offered_text, StateFilter(None), F.text.len() > OFFER_LENGTH, ~F.text.startswith("/"))
     router.callback_query.register(
-        on_publish, PubCb.filter(F.action.in_({PubAction.PUBLISH, PubAction.CONFIRM_DUPLICATE}))
+        on_publish,
+        PubCb.filter(F.action.in_({PubAction.PUBLISH, PubAction.CONFIRM_DUPLICATE, PubAction.CONFIRM_EMPTY})),
     )
     router.callback_query.register(on_cancel, PubCb.filter(F.action == PubAction.CANCEL))
     router.callback_query.register(on_show, PubCb.filter(F.action == PubAction.SHOW))

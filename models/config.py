@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 
 from models.calendar import WorkCalendar
 from models.rules import RuleConfig
@@ -18,6 +18,8 @@ class Config:
     quiet_end: time = time(9, 0)
     digest_weekday: int = 0
     digest_at: time = time(10, 0)
+    # A notice not delivered within this time goes once to the member's other messenger (None: off).
+    channel_fallback_after: timedelta | None = None
 
     @property
     def calendar(self) -> WorkCalendar:

@@ -97,6 +97,7 @@ class Member(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(256), default="")
+    position: Mapped[str | None] = mapped_column(String(200))  # должность, from the join request
     username: Mapped[str | None] = mapped_column(String(64))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
@@ -109,8 +110,28 @@ class Member(Base):
     last_digest_on: Mapped[date | None] = mapped_column(Date)  # local date of the last weekly digest
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once the user blocked the bot
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    # Reachable on MAX too (models/channels.py): its user id there, the messenger notices go to, and
+    # whether each messenger answered 403 (`active` stays True while the other one still reaches them).
+    max_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    preferred_channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    telegram_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    max_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class LinkCode(Base):
+    """A one-time code that joins a member's account in the other messenger to the same Member row."""
+
+    __tablename__ = "link_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # where the code must be sent: the messenger being added
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
 class Invite(Base):
@@ -343,6 +364,11 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The messenger this row goes through (models/channels.py); MAX names messages by strings ("mid.…"),
+    # kept in `message_ref`; `fallback_of` is the row this one replaces on the other messenger (once).
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    message_ref: Mapped[str | None] = mapped_column(String(128))
+    fallback_of: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ProcessedUpdate(Base):
@@ -367,6 +393,7 @@ __all__ = [
     "Invite",
     "ItemCard",
     "ItemMessage",
+    "LinkCode",
     "Member",
     "OrgKind",
     "Organisation",

@@ -39,8 +39,9 @@ from models import audit, outbox, publishing
 from models.audit import Action
 from models.directory import fold
 from models.entities import Approval, Delivery, DeliveryState, Invite, Member, Organisation, OrgKind
-from models.notices import NoticeKind
+from models.notices import NoticeKind, notice
 from models.policy import Recipient, actor_for, can_invite, is_approved, managers_of, manages
+from models.timeutil import utcnow
 
 ROLES: frozenset[str] = frozenset(OrgKind)
 INVITE_CODE_BYTES = 12  # 96 bits of randomness; token_urlsafe gives 16 characters of [A-Za-z0-9_-]
@@ -345,6 +346,7 @@ async def redeem_invite(
     try:
         await session.flush()
         await publishing.catch_up_member(session, member)  # the open items come with the membership
+        await _menu_follows(session, member, now)
         await session.commit()
     except IntegrityError:
         # The same user redeemed twice at the same moment: the other attempt created the row.
@@ -357,6 +359,14 @@ async def redeem_invite(
     return JoinResult(JoinOutcome.JOINED, member, organisation)
 
 
+def split_name_and_position(text: str) -> tuple[str, str]:
+    """«Иванова Мария Петровна, директор» → name and position (at the last comma); empty parts when missing."""
+    name, _, position = text.strip().rpartition(",")
+    if not name:
+        return text.strip()[:256], ""
+    return " ".join(name.split())[:256], " ".join(position.split())[:200]
+
+
 async def request_membership(
     session: AsyncSession,
     *,
@@ -367,6 +377,7 @@ async def request_membership(
     now: datetime,
     admin_ids: Collection[int],
     role: str | None = None,
+    position: str | None = None,
 ) -> Member:
     """A pending request to join an organisation (role: the organisation's kind unless given).
 
@@ -389,6 +400,7 @@ async def request_membership(
     member.approval = Approval.PENDING
     member.approved_by = None
     member.created_at = now
+    member.position = position[:200] if position else None
     await session.flush()
     approvers = await managers_of(session, organisation, admin_ids)
     await outbox.tell(
@@ -451,6 +463,7 @@ async def decide(
     )
     if approve:
         await publishing.catch_up_member(session, member)
+        await _menu_follows(session, member, utcnow())
     audit.record(
         session, actor_id=approver_user_id, action=Action.APPROVE if approve else Action.REJECT,
         object_type="member", object_id=member.id,
@@ -495,6 +508,13 @@ async def _end_membership(session: AsyncSession, member: Member, *, by: int | No
     )
 
 
+async def _menu_follows(session: AsyncSession, member: Member, now: datetime) -> None:
+    """The member's command menu changes with their role (rendered as their role is when it is sent)."""
+    await outbox.tell(
+        session, f"menu:{member.id}:{now.isoformat()}", [Recipient(member.user_id, member.id)], NoticeKind.MENU
+    )
+
+
 async def leave(session: AsyncSession, member: Member) -> bool:
     """The member leaves their organisation (or withdraws a pending request).
 
@@ -504,6 +524,7 @@ async def leave(session: AsyncSession, member: Member) -> bool:
     if member.approval not in {Approval.APPROVED, Approval.PENDING}:
         return False
     await _end_membership(session, member, by=None)
+    await _menu_follows(session, member, utcnow())
     await session.commit()
     return True
 
@@ -521,6 +542,7 @@ async def remove_member(
     if member.approval != Approval.APPROVED:
         return RemovalResult(RemovalOutcome.NOT_MEMBER, member, organisation)
     await _end_membership(session, member, by=actor_user_id)
+    await _menu_follows(session, member, utcnow())
     await outbox.tell(
         session,
         f"rm:{member.id}:{organisation.id}:{member.created_at.isoformat()}",
@@ -567,6 +589,10 @@ async def search_schools(
     return await _page(session, stmt, offset=offset, limit=limit)
 
 
+async def directory_loaded(session: AsyncSession) -> bool:
+    return await session.scalar(select(Organisation.id).limit(1)) is not None
+
+
 async def list_organisations(
     session: AsyncSession,
     kind: str | Sequence[str],
@@ -601,3 +627,27 @@ async def reactivate(session: AsyncSession, member: Member) -> None:
     if not member.active:
         member.active = True
         await session.commit()
+
+
+async def sync_menus(session: AsyncSession, version: int) -> int:
+    """Queue every approved member's menu once per `version` (keys make a second start queue nothing)."""
+    rows = (
+        await session.execute(
+            select(Member.id, Member.user_id).where(Member.approval == Approval.APPROVED, Member.active.is_(True))
+        )
+    ).all()
+    await outbox.enqueue(
+        session,
+        [
+            {
+                "key": f"menu-v{version}:{member_id}",
+                "chat_id": user_id,
+                "member_id": member_id,
+                "payload": notice(NoticeKind.MENU),
+                "priority": outbox.PRIORITY_BULK,
+            }
+            for member_id, user_id in rows
+        ],
+    )
+    await session.commit()
+    return len(rows)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from models.entities import (
     Addressee,
@@ -51,6 +52,7 @@ class NoticeKind(StrEnum):
     ITEM_COMMENT = "item_comment"  # a member's later comment, to the managers
     ITEM_ANSWER = "item_answer"  # an officer's answer, to the organisation
     REFRESH = "refresh"  # bring a member's copies of an item up to date (edits, no new message)
+    MENU = "menu"  # the member's role changed: their command menu follows (no message)
     REMINDER = "reminder"
     ESCALATION = "escalation"
     DIGEST = "digest"
@@ -159,7 +161,10 @@ async def load_members(session: AsyncSession, member_ids: Iterable[int]) -> dict
     ids = sorted(set(member_ids))
     found: dict[int, Member] = {}
     for chunk in _chunks(ids):
-        for member in await session.scalars(select(Member).where(Member.id.in_(chunk))):
+        members = await session.scalars(
+            select(Member).options(selectinload(Member.organisation)).where(Member.id.in_(chunk))
+        )
+        for member in members:
             found[member.id] = member
     return found
 

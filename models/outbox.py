@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.channels import route_rows
 from models.db import OUTBOX_CHANNEL, OUTBOX_QUEUED
 from models.entities import Delivery, DeliveryState
 from models.notices import NoticeKind, notice
@@ -39,11 +40,12 @@ def payload(text: str) -> dict[str, Any]:
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert outbox rows; a row whose `key` is already queued is skipped (idempotent re-queueing).
 
-    Each row: key, chat_id, payload, and optionally member_id, batch, priority, not_before.
-    The caller commits.
+    Each row: key, chat_id, payload, and optionally member_id, batch, priority, not_before, channel.
+    A row for a member goes to the member's messenger (`models.channels.route`). The caller commits.
     """
     if not rows:
         return
+    await route_rows(session, rows)  # each member's row goes to the member's messenger (sets channel, chat_id)
     values = [
         {
             "key": r["key"],
@@ -56,6 +58,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
             "state": DeliveryState.PENDING,
             "attempts": 0,
             "created_at": r.get("created_at") or utcnow(),
+            "channel": r["channel"],
         }
         for r in rows
     ]

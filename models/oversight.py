@@ -117,3 +117,73 @@ async def resolutions_of(
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = await session.execute(stmt.order_by(Resolution.id.desc()).offset(offset).limit(limit))
     return [(rid, title) for rid, title in rows], int(total)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionState:
+    """What the admin's /start checklist shows: is the region ready, and what to do next."""
+
+    organisations: int
+    municipalities: int
+    schools: int
+    municipalities_without_officer: list[str]
+    schools_addressed: int  # by a published resolution
+    schools_connected: int  # of those, with at least one member
+    resolutions_published: int
+    open_items: int
+
+
+async def region_state(session: AsyncSession) -> RegionState:
+    counts = dict(
+        (await session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind))).tuples().all()
+    )
+    has_member = (
+        select(Member.organisation_id)
+        .where(Member.approval == Approval.APPROVED, Member.active.is_(True))
+        .scalar_subquery()
+    )
+    lonely = (
+        await session.scalars(
+            select(Organisation.name)
+            .where(Organisation.kind == OrgKind.MUNICIPALITY, Organisation.id.not_in(has_member))
+            .order_by(Organisation.name)
+        )
+    ).all()
+    live = (
+        select(Assignment.organisation_id)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .join(Addressee, Addressee.id == Recommendation.addressee_id)
+        .join(Resolution, Resolution.id == Addressee.resolution_id)
+        .where(Resolution.state == ResolutionState.PUBLISHED)
+    )
+    addressed = select(Organisation.id).where(Organisation.kind == OrgKind.SCHOOL, Organisation.id.in_(live))
+    schools_addressed = await session.scalar(select(func.count()).select_from(addressed.subquery())) or 0
+    schools_connected = (
+        await session.scalar(
+            select(func.count()).select_from(addressed.where(Organisation.id.in_(has_member)).subquery())
+        )
+        or 0
+    )
+    published = (
+        await session.scalar(
+            select(func.count()).select_from(Resolution).where(Resolution.state == ResolutionState.PUBLISHED)
+        )
+        or 0
+    )
+    open_items = (
+        await session.scalar(
+            select(func.count())
+            .select_from(live.where(Assignment.status != Status.ACCEPTED).subquery())
+        )
+        or 0
+    )
+    return RegionState(
+        organisations=sum(counts.values()),
+        municipalities=counts.get(OrgKind.MUNICIPALITY, 0),
+        schools=counts.get(OrgKind.SCHOOL, 0),
+        municipalities_without_officer=list(lonely),
+        schools_addressed=int(schools_addressed),
+        schools_connected=int(schools_connected),
+        resolutions_published=int(published),
+        open_items=int(open_items),
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,3 +152,23 @@ def may_oversee_organisation(scope: Scope, organisation: Organisation) -> bool:
     if scope.municipality_id is not None:
         return scope.municipality_id in {organisation.id, organisation.municipality_id}
     return organisation.id == scope.organisation_id
+
+
+class Audience(StrEnum):
+    """Whose menu and help someone gets."""
+
+    GUEST = "guest"  # not a member (yet), or a pending applicant
+    MEMBER = "member"  # a school's director or staff, a partner, the institute…
+    OFFICER = "officer"  # a member of a municipality: oversees its schools
+    ADMIN = "admin"
+
+
+def audience(actor: Actor, admin_ids: Collection[int]) -> Audience:
+    if actor.is_admin(admin_ids):
+        return Audience.ADMIN
+    member = actor.member
+    if not is_approved(member) or member is None:
+        return Audience.GUEST
+    if member.organisation is not None and member.organisation.kind == OrgKind.MUNICIPALITY:
+        return Audience.OFFICER
+    return Audience.MEMBER

@@ -46,7 +46,7 @@ CLOSED = (Status.ACCEPTED,)
 # each). The split counts item texts plus what the renderer adds to each: number, due and start lines.
 PART_CHARS = 4000
 PART_ITEM_OVERHEAD = 100
-PART_HEADER_OVERHEAD = 60  # date line and «(часть 2 из 3)»
+PART_HEADER_OVERHEAD = 400  # date line, «(часть 2 из 3)» and what to do with the items
 PART_MAX_ITEMS = 30
 ITEM_TEXT_LIMIT = 3000  # the renderer shortens a longer item
 
@@ -84,10 +84,17 @@ class Preview:
     resolution: Resolution
     reach: list[AddresseeReach] = field(default_factory=list)
     duplicate_of: Resolution | None = None
+    directory_loaded: bool = True
+    parts: int = 1  # messages a pasted text came in
 
     @property
     def unmapped(self) -> list[AddresseeReach]:
         return [r for r in self.reach if not r.roles and not r.skipped]
+
+    @property
+    def reaches_nobody(self) -> bool:
+        """Published now, nobody would get a message: no organisation of those roles, or no member yet."""
+        return not any(r.members for r in self.reach if not r.skipped)
 
 
 def batch_name(resolution_id: int) -> str:
@@ -159,6 +166,7 @@ async def preview(session: AsyncSession, resolution_id: int) -> Preview:
     if resolution is None:
         raise PublishError(Problem.DRAFT_NOT_FOUND)
     result = Preview(resolution=resolution)
+    result.directory_loaded = await session.scalar(select(Organisation.id).limit(1)) is not None
     result.duplicate_of = await session.scalar(
         select(Resolution).where(
             Resolution.content_hash == resolution.content_hash,
@@ -446,12 +454,13 @@ async def catch_up_member(session: AsyncSession, member: Member) -> int:
     return queued
 
 
-async def published(session: AsyncSession, *, limit: int = 20) -> Sequence[Resolution]:
-    return (
-        await session.scalars(
-            select(Resolution)
-            .where(Resolution.state == ResolutionState.PUBLISHED)
-            .order_by(Resolution.id.desc())
-            .limit(limit)
-        )
+async def published(
+    session: AsyncSession, *, offset: int = 0, limit: int = 10
+) -> tuple[Sequence[Resolution], int]:
+    """Published resolutions, newest first, a page of them and how many there are."""
+    live = Resolution.state == ResolutionState.PUBLISHED
+    total = await session.scalar(select(func.count()).select_from(Resolution).where(live)) or 0
+    rows = (
+        await session.scalars(select(Resolution).where(live).order_by(Resolution.id.desc()).offset(offset).limit(limit))
     ).all()
+    return rows, int(total)

@@ -360,6 +360,7 @@ async def review(
 @dataclass(slots=True)
 class TaskLine:
     assignment_id: int
+    number: int  # the item's number under its addressee in the resolution
     resolution_title: str
     text: str
     due: date | None
@@ -372,7 +373,7 @@ async def open_tasks(
 ) -> tuple[list[TaskLine], int]:
     """Open items of an organisation: overdue first, then by due date, grouped by resolution."""
     base = (
-        select(Assignment, Recommendation.text, Resolution.title, Resolution.id)
+        select(Assignment, Recommendation.text, Resolution.title, Recommendation.position)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
         .join(Addressee, Addressee.id == Recommendation.addressee_id)
         .join(Resolution, Resolution.id == Addressee.resolution_id)
@@ -394,8 +395,8 @@ async def open_tasks(
         )
     ).all()
     lines = [
-        TaskLine(a.id, title, text, a.due, a.status, a.due is not None and a.due < today)
-        for a, text, title, _rid in rows
+        TaskLine(a.id, position + 1, title, text, a.due, a.status, a.due is not None and a.due < today)
+        for a, text, title, position in rows
     ]
     return lines, int(total)
 

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.entities import Delivery, DeliveryState, Member
+from models.channels import Channel, on_blocked
+from models.entities import Delivery, DeliveryState
 from models.timeutil import utcnow
 from scheduler.broadcast_progress import ProgressReporter
 from ui.render import OutMessage, Renderer
@@ -73,6 +74,7 @@ class _Outcome:
     row_id: int
     state: DeliveryState | None  # None: back to PENDING for a retry
     message_id: int | None = None
+    message_ref: str | None = None  # MAX names its messages by strings
     error: str | None = None
     not_before: datetime | None = None
     refund_attempt: bool = False  # a 429 is not the message's fault
@@ -114,7 +116,11 @@ class DeliveryWorker:
         clock: Clock = time.monotonic,
         max_batch: int = 200,
         backoff_base: float = 2.0,
+        channel: Channel = Channel.TELEGRAM,
     ) -> None:
+        # One worker per messenger: each drains only its own rows (`Delivery.channel`), with its own rate,
+        # its own 429 pause and its own per-chat spacing — MAX's limits are not Telegram's.
+        self.channel = channel
         self.sender = sender
         self.renderer = renderer
         self.session_factory = session_factory
@@ -164,7 +170,7 @@ class DeliveryWorker:
         async with self.session_factory() as session:
             result = await session.execute(
                 update(Delivery)
-                .where(Delivery.state == DeliveryState.SENDING)
+                .where(Delivery.state == DeliveryState.SENDING, Delivery.channel == self.channel)
                 .values(state=DeliveryState.UNCONFIRMED, last_error="прервано перезапуском бота")
                 .returning(Delivery.batch)
             )
@@ -223,7 +229,9 @@ class DeliveryWorker:
             if not did:
                 async with self.session_factory() as session:
                     left = await session.scalar(
-                        select(Delivery.id).where(Delivery.state == DeliveryState.PENDING).limit(1)
+                        select(Delivery.id)
+                        .where(Delivery.state == DeliveryState.PENDING, Delivery.channel == self.channel)
+                        .limit(1)
                     )
                 if left is None:
                     return
@@ -238,6 +246,7 @@ class DeliveryWorker:
                 select(Delivery)
                 .where(
                     Delivery.state == DeliveryState.PENDING,
+                    Delivery.channel == self.channel,
                     # In SQL, not after the fetch: a morning's worth of reminders waiting for quiet hours
                     # to end must not fill the window and hold back a broadcast that may go now.
                     or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
@@ -296,7 +305,7 @@ class DeliveryWorker:
 
     async def _send(self, row: Delivery, message: OutMessage) -> _Outcome:
         try:
-            message_id = await self.sender.send(row.chat_id, message)
+            sent = await self.sender.send(row.chat_id, message)
         except RateLimitedError as exc:
             self.stats.rate_limited += 1
             self._paused_until = max(self._paused_until, self.clock() + exc.retry_after)
@@ -312,7 +321,9 @@ class DeliveryWorker:
         except SendError as exc:  # transient: network errors and 5xx
             return self._retry_or_fail(row, exc.reason)
         self.stats.sent += 1
-        return _Outcome(row.id, DeliveryState.SENT, message_id=message_id)
+        if isinstance(sent, str):
+            return _Outcome(row.id, DeliveryState.SENT, message_ref=sent)
+        return _Outcome(row.id, DeliveryState.SENT, message_id=sent)
 
     def _retry_or_fail(self, row: Delivery, error: str) -> _Outcome:
         attempts = row.attempts  # the claim's UPDATE also synchronised the loaded row
@@ -330,7 +341,13 @@ class DeliveryWorker:
             await session.execute(
                 update(Delivery),
                 [
-                    {"id": o.row_id, "state": DeliveryState.SENT, "message_id": o.message_id, "sent_at": now}
+                    {
+                        "id": o.row_id,
+                        "state": DeliveryState.SENT,
+                        "message_id": o.message_id,
+                        "message_ref": o.message_ref,
+                        "sent_at": now,
+                    }
                     for o in sent
                 ],
             )
@@ -345,14 +362,7 @@ class DeliveryWorker:
             else:
                 values["state"] = outcome.state
             await session.execute(update(Delivery).where(Delivery.id == outcome.row_id).values(**values))
-        blocked = [o.row_id for o in outcomes if o.state == DeliveryState.BLOCKED]
-        if blocked:
-            chat_ids = select(Delivery.chat_id).where(Delivery.id.in_(blocked)).scalar_subquery()
-            await session.execute(update(Member).where(Member.user_id.in_(chat_ids)).values(active=False))
-            # The rest of that user's queue would only collect more 403s.
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.chat_id.in_(chat_ids), Delivery.state == DeliveryState.PENDING)
-                .values(state=DeliveryState.BLOCKED, last_error="пользователь заблокировал бота")
-            )
+        # A member who blocked the bot here gets the notice once in the other messenger, if they are there;
+        # otherwise they are marked inactive and the rest of their queue, which would only collect 403s, closes.
+        await on_blocked(session, self.channel, [o.row_id for o in outcomes if o.state == DeliveryState.BLOCKED], now)
         await session.commit()

@@ -12,7 +12,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import reminders, updates
+from models import channels, reminders, updates
 from models.config import Config
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,24 @@ def create_scheduler(session_factory: async_sessionmaker[AsyncSession], config: 
         await reminders.digest_run(session_factory, config, datetime.now(UTC))
 
     schedule_jobs(scheduler, run_tick, run_digest, digest_minute=config.digest_at.minute)
+    fallback_after = config.channel_fallback_after
+    if fallback_after is not None:
+        # Notices a messenger has not delivered in time go once to the member's other messenger.
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        async def run_fallback() -> None:
+            async with session_factory() as session:
+                await channels.fallback_overdue(session, datetime.now(UTC).replace(tzinfo=None), fallback_after)
+
+        scheduler.add_job(
+            run_fallback,
+            IntervalTrigger(seconds=TICK_SECONDS),
+            id="channel-fallback",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
     return scheduler
 
 

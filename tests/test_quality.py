@@ -21,5 +21,5 @@ def test_ruff_is_clean() -> None:
 
 
 def test_mypy_is_clean() -> None:
-    result = _run("mypy", "bot", "handlers", "models", "scheduler", "ui", "exports", "tests", "benchmarks")
+    result = _run("mypy", "bot", "handlers", "models", "scheduler", "ui", "exports", "maxbot", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr

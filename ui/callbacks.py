@@ -27,6 +27,7 @@ class ReportCb(CallbackData, prefix="rep1"):
 class PubAction(StrEnum):
     PUBLISH = "pub"
     CONFIRM_DUPLICATE = "dup"
+    CONFIRM_EMPTY = "empty"  # publish although nobody would get it now
     CANCEL = "cancel"
     SHOW = "show"  # full parsed text of one addressee
     ASK_ROLE = "ask"  # open the role choice for an addressee
@@ -102,6 +103,7 @@ class JoinStep(StrEnum):
     MUNICIPALITY = "mun"  # chose a municipality (then schools, or the municipality itself)
     ORG = "org"  # chose the organisation: the request goes out
     PAGE = "page"  # page through a list
+    FOUND = "found"  # page through the schools a search found (the query is in the conversation state)
 
 
 class JoinCb(CallbackData, prefix="join2"):
@@ -139,6 +141,10 @@ class ProfileCb(CallbackData, prefix="me1"):
     value: str = ""
 
 
+class DirectoryCb(CallbackData, prefix="dir1"):
+    """«Загрузить как справочник»: the table itself waits in the conversation state (a file id is too long)."""
+
+
 class AdminAction(StrEnum):
     INVITE_KIND = "ik"
     INVITE_ORG = "io"
@@ -147,7 +153,9 @@ class AdminAction(StrEnum):
     MEMBERS_KIND = "mk"
     MEMBERS_ORG = "mo"
     MEMBERS_PAGE = "mp"
-    REMOVE = "rm"
+    REMOVE_ASK = "ra"  # «Исключить»: asks first
+    REMOVE = "rm"  # «Да, исключить»
+    REMOVE_KEEP = "rk"  # «Нет»
 
 
 class AdminCb(CallbackData, prefix="adm2"):
@@ -203,6 +211,29 @@ class AuditCb(CallbackData, prefix="aud1"):
 
     page: int = 0
     csv: bool = False
+
+
+class PasteAction(StrEnum):
+    DONE = "done"  # the pasted parts are all there
+    READ = "read"  # read an offered text as a resolution
+
+
+class PasteCb(CallbackData, prefix="pst1"):
+    """A pasted resolution: the text itself waits in the conversation state."""
+
+    action: PasteAction
+
+
+class ChannelCb(CallbackData, prefix="chn1"):
+    """/me: which messenger notices go to (`models.channels.Channel` value); the server checks it reaches them."""
+
+    channel: str
+
+
+class ResolutionsCb(CallbackData, prefix="res1"):
+    """/resolutions: a page of the published ones."""
+
+    page: int = 0
 
 
 class ResendCb(CallbackData, prefix="rsd1"):

@@ -13,14 +13,18 @@ from ui.callbacks import (
     AdminCb,
     AnswerCb,
     AuditCb,
+    ChannelCb,
     CommentCb,
     DecisionCb,
+    DirectoryCb,
     ExportCb,
     ExportFormat,
     ExtAction,
     ExtCb,
     JoinCb,
     JoinStep,
+    PasteAction,
+    PasteCb,
     ProfileAction,
     ProfileCb,
     ProgressCb,
@@ -29,6 +33,7 @@ from ui.callbacks import (
     PubCb,
     ReportAction,
     ReportCb,
+    ResolutionsCb,
     ReviewAction,
     ReviewCb,
     RoleChoice,
@@ -67,15 +72,15 @@ def resolution_keyboard(items: Iterable[tuple[int, int, str]]) -> InlineKeyboard
     A new item offers «Ознакомлен»; an acknowledged one opens its card with the status buttons,
     so any report is two taps away.
     """
-    builder = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []  # built directly: a broadcast renders thousands of these
     for number, assignment_id, status in items:
         if status == "new":
             text, action = f"{number} · {REPORT_LABELS[ReportAction.ACK]}", ReportAction.ACK
         else:
             text, action = f"{number} · {STATUS_LABELS.get(status, status)} · отчёт", ReportAction.OPEN
-        builder.button(text=text, callback_data=ReportCb(assignment_id=assignment_id, action=action))
-    builder.adjust(1)
-    return builder.as_markup()
+        data = ReportCb(assignment_id=assignment_id, action=action).pack()
+        rows.append([InlineKeyboardButton(text=text, callback_data=data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def item_card_keyboard(assignment_id: int, *, has_due: bool) -> InlineKeyboardMarkup:
@@ -103,22 +108,23 @@ def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
     rid = preview.resolution.id
     builder = InlineKeyboardBuilder()
     for number, reach in enumerate(preview.reach, 1):
-        if not reach.roles and not reach.skipped:
-            builder.button(
-                text=f"{number}: указать роль",
-                callback_data=PubCb(action=PubAction.ASK_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
-            )
+        builder.button(
+            text=f"{number}: указать роль" if not reach.roles and not reach.skipped else f"{number}: изменить роль",
+            callback_data=PubCb(action=PubAction.ASK_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
+        )
         if reach.target is not None:
             builder.button(
                 text=f"{number}: всем, а не одной организации",
                 callback_data=PubCb(action=PubAction.ALL_OF_ROLE, resolution_id=rid, addressee_id=reach.addressee_id),
             )
         builder.button(
-            text=f"{number}: полный текст",
+            text=f"{number}: пункты",
             callback_data=PubCb(action=PubAction.SHOW, resolution_id=rid, addressee_id=reach.addressee_id),
         )
     publish_action = PubAction.CONFIRM_DUPLICATE if preview.duplicate_of else PubAction.PUBLISH
     publish_text = "Всё равно опубликовать" if preview.duplicate_of else "Опубликовать"
+    if preview.reaches_nobody:  # publishing to nobody is never silent: the button says it
+        publish_action, publish_text = PubAction.CONFIRM_EMPTY, "Опубликовать, хотя сейчас никто не получит"
     builder.button(text=publish_text, callback_data=PubCb(action=publish_action, resolution_id=rid))
     builder.button(text="Отмена", callback_data=PubCb(action=PubAction.CANCEL, resolution_id=rid))
     builder.adjust(1)
@@ -259,6 +265,7 @@ def org_page_keyboard(
     page: int,
     total: int,
     per_page: int,
+    page_step: JoinStep = JoinStep.PAGE,
 ) -> InlineKeyboardMarkup:
     """A page of organisations to pick from, with arrows when there are more."""
     builder = InlineKeyboardBuilder()
@@ -272,7 +279,7 @@ def org_page_keyboard(
     nav = page_arrows(page, total, per_page)
     for text, target in nav:
         builder.button(
-            text=text, callback_data=JoinCb(step=JoinStep.PAGE, kind=kind, municipality_id=parent, page=target)
+            text=text, callback_data=JoinCb(step=page_step, kind=kind, municipality_id=parent, page=target)
         )
     builder.adjust(*([1] * len(items)), max(1, len(nav)))
     return builder.as_markup()
@@ -287,12 +294,14 @@ def decision_keyboard(member_id: int, organisation_id: int) -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def profile_keyboard() -> InlineKeyboardMarkup:
+def profile_keyboard(*, max_enabled: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="Часовой пояс", callback_data=ProfileCb(action=ProfileAction.TIMEZONE))
     builder.button(text="Тихие часы", callback_data=ProfileCb(action=ProfileAction.QUIET))
     builder.button(text="Пауза напоминаний (отпуск)", callback_data=ProfileCb(action=ProfileAction.PAUSE))
-    builder.adjust(2, 1)
+    if max_enabled:  # MAX (maxbot/): a one-time code to link it, or notices there once linked
+        builder.button(text="Подключить MAX", callback_data=ChannelCb(channel="max"))
+    builder.adjust(2, 1, 1)
     return builder.as_markup()
 
 
@@ -354,9 +363,17 @@ def members_keyboard(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     for member_id, name in members:
         builder.button(
             text=f"Исключить: {shorten(name or 'без имени', 40)}",
-            callback_data=AdminCb(action=AdminAction.REMOVE, member_id=member_id),
+            callback_data=AdminCb(action=AdminAction.REMOVE_ASK, member_id=member_id),
         )
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def remove_confirm_keyboard(member_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Да, исключить", callback_data=AdminCb(action=AdminAction.REMOVE, member_id=member_id))
+    builder.button(text="Нет", callback_data=AdminCb(action=AdminAction.REMOVE_KEEP, member_id=member_id))
+    builder.adjust(2)
     return builder.as_markup()
 
 
@@ -451,6 +468,45 @@ def audit_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup
         builder.button(text=text, callback_data=AuditCb(page=target))
     builder.button(text="Весь журнал в CSV", callback_data=AuditCb(csv=True))
     builder.adjust(max(1, len(nav)), 1)
+    return builder.as_markup()
+
+
+def admin_start_keyboard(*, directory: bool, lonely: bool, published: bool) -> InlineKeyboardMarkup | None:
+    """The next steps of the admin's checklist, as buttons."""
+    builder = InlineKeyboardBuilder()
+    if directory and lonely:
+        builder.button(
+            text="Пригласить специалистов", callback_data=AdminCb(action=AdminAction.INVITE_KIND, kind="municipality")
+        )
+    if published:
+        builder.button(text="Ход исполнения", callback_data=ProgressCb(level=ProgressLevel.LIST))
+    builder.adjust(1)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None
+
+
+def directory_offer_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Загрузить как справочник", callback_data=DirectoryCb())
+    return builder.as_markup()
+
+
+def paste_done_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Готово — прочитать", callback_data=PasteCb(action=PasteAction.DONE))
+    return builder.as_markup()
+
+
+def paste_offer_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Прочитать как резолюцию", callback_data=PasteCb(action=PasteAction.READ))
+    return builder.as_markup()
+
+
+def resolutions_page_keyboard(page: int, total: int, per_page: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for text, target in page_arrows(page, total, per_page):
+        builder.button(text=text, callback_data=ResolutionsCb(page=target))
     return builder.as_markup()
 
 

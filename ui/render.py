@@ -15,11 +15,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BotCommand, InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import reports, rules
+from models import policy, reports, rules
 from models.config import Config
 from models.entities import (
     Approval,
@@ -54,11 +54,13 @@ from ui.keyboards import (
     resolution_keyboard,
     review_keyboard,
 )
+from ui.menus import MENUS
 from ui.messages import SEP, shorten, visible_length
 
 MESSAGE_LIMIT = 3800  # visible characters of an item list; Telegram's limit is 4096
 SNOOZE_DAYS = 3
 _ITEM_KINDS = {NoticeKind.PUBLICATION, NoticeKind.REMINDER, NoticeKind.ESCALATION, NoticeKind.DIGEST}
+_MEMBER_KINDS = {NoticeKind.REMINDER, NoticeKind.ESCALATION, NoticeKind.DIGEST, NoticeKind.MENU}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class OutMessage:
     markup: InlineKeyboardMarkup | None = None
     files: tuple[tuple[str, str], ...] = ()  # (kind, file_id) sent just before the text, albums kept together
     edits: tuple[Edit, ...] = ()  # a refresh: these messages change and nothing new is sent
+    menu: tuple[BotCommand, ...] | None = None  # the chat's command menu is set instead of sending
 
 
 def _item_ids(payload: dict[str, Any]) -> list[int]:
@@ -97,7 +100,9 @@ class Renderer:
             i for row, kind in zip(rows, kinds, strict=True) if kind in _ITEM_KINDS for i in _item_ids(row.payload)
         ]
         items = await load_items(session, item_ids) if item_ids else {}
-        members = await load_members(session, [row.member_id for row in rows if row.member_id is not None])
+        # Only the kinds that read the member (their zone, their role) load them.
+        wanted = [row.member_id for row, kind in zip(rows, kinds, strict=True) if kind in _MEMBER_KINDS]
+        members = await load_members(session, [m for m in wanted if m is not None]) if wanted else {}
         return [
             await self._one(session, kind, row, items, members.get(row.member_id or -1), now)
             for row, kind in zip(rows, kinds, strict=True)
@@ -138,6 +143,8 @@ class Renderer:
             return await self.item_message(session, kind, p)
         if kind is NoticeKind.REFRESH:
             return await self.refresh(session, row, p)
+        if kind is NoticeKind.MENU:
+            return self.menu(member)
         if kind in (NoticeKind.EXTENSION_REQUEST, NoticeKind.EXTENSION_DECISION):
             return await self.extension(session, kind, p)
         if kind in (NoticeKind.JOIN_REQUEST, NoticeKind.JOIN_DECISION, NoticeKind.REMOVED):
@@ -158,6 +165,10 @@ class Renderer:
             header += f"\nот {texts.fmt_date(first.resolution_date)}"
         if p.get("parts", 1) > 1:
             header += f"\n(часть {p.get('part', 1)} из {p['parts']})"
+        if p.get("part", 1) == 1:  # what to do, before the items
+            dues = [f.due for f in facts if f.due is not None and f.status != Status.ACCEPTED]
+            nearest = texts.NEAREST_DUE.format(due=texts.fmt_date(min(dues))) if dues else ""
+            header += "\n\n" + texts.PUBLICATION_INTRO + nearest
         blocks = [header]
         grouped = len({f.addressee_id for f in facts}) > 1
         heading: int | None = None
@@ -311,6 +322,11 @@ class Renderer:
             edits += [Edit(message_id, card.text, card.markup) for message_id in cards]
         return OutMessage("", edits=tuple(edits)) if edits else None
 
+    def menu(self, member: Member | None) -> OutMessage:
+        """The commands of the member's role as it is now (a guest's once they left or were removed)."""
+        actor = policy.Actor(member.user_id if member else 0, member)
+        return OutMessage("", menu=tuple(MENUS[policy.audience(actor, self.config.admin_ids)]))
+
     async def card(self, session: AsyncSession, f: ItemFacts) -> OutMessage:
         """An item's card: its text, date, status and history, with the status buttons."""
         entries = await reports.history(session, f.assignment_id)
@@ -354,6 +370,8 @@ class Renderer:
         if member is None or member.approval != Approval.PENDING or member.organisation_id != org.id:
             return None  # decided, withdrawn or replaced by a request elsewhere
         who = texts.esc(member.full_name or "без имени")
+        if member.position:
+            who += f", {texts.esc(member.position)}"
         if member.username:
             who += f" (@{texts.esc(member.username)})"
         text = texts.JOIN_REQUEST.format(who=who, org=name, role=texts.ROLE_SHORT.get(org.kind, ""))

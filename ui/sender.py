@@ -16,7 +16,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InputMediaDocument, InputMediaPhoto, ReplyParameters
+from aiogram.types import BotCommandScopeChat, InputMediaDocument, InputMediaPhoto, ReplyParameters
 
 from ui.render import OutMessage
 
@@ -48,8 +48,8 @@ class TransientError(SendError):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: int, message: OutMessage) -> int:
-        """Send; returns the message id or raises a SendError."""
+    async def send(self, chat_id: int, message: OutMessage) -> int | str:
+        """Send; returns the message id (MAX: its string `mid`) or raises a SendError."""
         ...
 
 
@@ -62,6 +62,9 @@ class TelegramSender:
 
     async def send(self, chat_id: int, message: OutMessage) -> int:
         try:
+            if message.menu is not None:
+                await self.bot.set_my_commands(list(message.menu), scope=BotCommandScopeChat(chat_id=chat_id))
+                return 0
             if message.edits:
                 return await self._edit(chat_id, message)
             first_file = await self._files(chat_id, message.files)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from models.calendar import WorkCalendar
     from models.directory import Entry, ImportReport
     from models.execution import Figures, ItemRow, Laggard
+    from models.oversight import RegionState
     from models.publishing import Preview
 
 ROLE_NAMES: dict[str, str] = {
@@ -70,47 +71,112 @@ START_GUEST = (
     "Чтобы получать рекомендации, нужно вступить в свою организацию: откройте ссылку-приглашение, "
     "которую прислал администратор или муниципальный специалист, или подайте заявку."
 )
-START_ADMIN = (
-    "Здравствуйте! Вы — администратор <b>Адресата</b>.\n\n"
-    "Пришлите резолюцию файлом (.docx, .odt, .rtf, .pdf или .txt) — я покажу, как я её понял: адресатов, "
-    "их роли, пункты и сроки. Справка — /help."
-)
+START_ADMIN_HEAD = "Здравствуйте! Вы — администратор <b>Адресата</b>. Состояние региона:"
+CHECK_DONE = "✅"
+CHECK_TODO = "⬜"
+
+
+def admin_checklist(state: RegionState) -> str:
+    """The admin's /start: what is ready and what to do next, in the order it has to be done."""
+    lines = [START_ADMIN_HEAD, ""]
+    if not state.organisations:
+        lines.append(
+            f"{CHECK_TODO} <b>Справочник организаций не загружен.</b> Начните с него: пришлите файл .csv или .xlsx "
+            "с подписью /orgs (столбцы: код; тип; название; код муниципалитета). Без справочника резолюции "
+            "некому адресовать."
+        )
+        return "\n".join(lines)
+    lines.append(
+        f"{CHECK_DONE} Справочник: {count(state.organisations, 'организация', 'организации', 'организаций')}, "
+        f"из них муниципалитетов {state.municipalities}, школ {state.schools}."
+    )
+    if state.municipalities_without_officer:
+        names = ", ".join(esc(n) for n in state.municipalities_without_officer[:8])
+        more = len(state.municipalities_without_officer) - 8
+        tail = f" и ещё {more}" if more > 0 else ""
+        lines.append(
+            f"{CHECK_TODO} Без муниципального специалиста: {len(state.municipalities_without_officer)} — "
+            f"{names}{tail}. Пригласите их: заявки и отчёты школ этих муниципалитетов пока идут вам."
+        )
+    else:
+        lines.append(f"{CHECK_DONE} В каждом муниципалитете есть специалист.")
+    if state.resolutions_published:
+        lines.append(
+            f"{CHECK_DONE if state.schools_connected == state.schools_addressed else CHECK_TODO} "
+            f"Подключено школ: {state.schools_connected} из {state.schools_addressed}, которым адресованы резолюции."
+        )
+        lines.append(
+            f"{CHECK_DONE} Опубликовано резолюций: {state.resolutions_published}; открытых пунктов: {state.open_items}."
+        )
+    else:
+        lines.append(
+            f"{CHECK_TODO} Резолюций пока нет: пришлите файл (.docx, .odt, .rtf, .pdf, .txt) или /publish и текст."
+        )
+    lines += ["", "Справка — /help."]
+    return "\n".join(lines)
+
+
 START_MEMBER = "Здравствуйте, {name}! Вы состоите в организации «{org}» ({role}).\n\nСправка — /help."
 
-HELP_COMMON = (
-    "<b>Адресат</b> — рекомендации резолюций и отчёты об их исполнении.\n\n"
-    "/start — начало работы и состояние заявки\n"
-    "/tasks — мои открытые пункты и кнопки отчёта\n"
-    "/progress — ход исполнения по моей организации (муниципалитету — по его школам)\n"
-    "/me — профиль: часовой пояс, тихие часы, пауза напоминаний\n"
+HELP_GUEST = (
+    "<b>Адресат</b> доводит рекомендации резолюций образовательных форумов Смоленской области до школ и "
+    "органов управления образованием и собирает отчёты об исполнении.\n\n"
+    "Чтобы получать рекомендации своей организации, вступите в неё:\n"
+    "• откройте ссылку-приглашение от муниципального специалиста или администратора, или\n"
+    "• нажмите /start и подайте заявку: выберите организацию, напишите ФИО и должность — "
+    "заявку рассмотрит муниципальный специалист.\n\n"
+    "/start — вступить или узнать состояние заявки\n/help — эта справка"
+)
+HELP_MEMBER = (
+    "<b>Что делать с резолюцией</b>\n"
+    "1. Под каждым пунктом нажмите «Ознакомлен».\n"
+    "2. По ходу работы отмечайте статус кнопкой «отчёт»: Не начато, В работе, Выполнено или Есть трудности; "
+    "к отчёту можно приложить комментарий, файлы и фото. «Выполнено» уходит на проверку муниципальному "
+    "специалисту, «Есть трудности» — ему же, сразу, и он может ответить.\n"
+    "3. Ответьте на карточку пункта текстом — это комментарий к пункту.\n\n"
+    "/tasks — мои открытые пункты, просроченные первыми\n"
+    "/me — часовой пояс, тихие часы, пауза напоминаний на время отпуска\n"
     "/leave — выйти из организации\n"
-    "/cancel — отменить ввод\n"
-    "/help — эта справка\n\n"
-    "Под каждым пунктом резолюции — кнопки: «Ознакомлен», затем Не начато / В работе / "
-    "Выполнено / Есть трудности; к отчёту можно добавить комментарий или файл."
+    "/cancel — прервать ввод\n/help — эта справка"
 )
 HELP_OFFICER = (
-    "\n\n<b>Для муниципальных специалистов</b>\n"
-    "/invite — пригласить руководителя школы своего муниципалитета\n"
+    "<b>Для муниципального специалиста</b>\n"
+    "Отчёты «Выполнено» и «Есть трудности» школ вашего муниципалитета приходят вам: принимайте, возвращайте "
+    "на доработку, отвечайте. Заявки руководителей школ — тоже вам.\n\n"
+    "/progress — ход исполнения по школам, кто отстаёт, напоминание им одной кнопкой, график\n"
+    "/export — отчёт об исполнении в Excel по вашему муниципалитету\n"
+    "/invite — пригласить руководителя школы\n"
     "/members — участники школ муниципалитета\n"
-    "Заявки школ вашего муниципалитета и их отчёты «Выполнено» приходят вам на проверку."
+    "/tasks, /me, /leave — как у всех участников\n/help — эта справка"
 )
 HELP_ADMIN = (
-    "\n\n<b>Для администраторов</b>\n"
+    "<b>Для администратора</b>\n"
     "Пришлите файл резолюции (.docx, .odt, .rtf, .pdf или .txt, до {limit} МБ) или /publish и текст — я покажу, "
-    "как понял документ, и опубликую его после подтверждения.\n"
+    "как понял документ, и опубликую его после подтверждения.\n\n"
+    "/start — состояние региона и следующий шаг\n"
     "/resolutions — опубликованные резолюции, отзыв\n"
+    "/progress — ход исполнения, кто отстаёт, график\n"
+    "/export — отчёт об исполнении в Excel\n"
+    "/orgs — загрузить справочник организаций (.csv, .xlsx)\n"
     "/invite, /members — приглашения и участники\n"
-    "/orgs — загрузить справочник организаций (.csv, .xlsx)"
+    "/audit — журнал действий\n"
+    "/cancel — прервать ввод\n/help — эта справка"
 )
 
 UNKNOWN_COMMAND = "Такой команды нет. Список команд — /help."
 FREE_TEXT = "Я не веду переписку в свободной форме. Что я умею — /help."
+MEMBER_FREE_TEXT = (
+    "Это сообщение никуда не ушло. Чтобы отчитаться по пункту, откройте /tasks и нажмите «отчёт» под ним; "
+    "чтобы прокомментировать пункт, ответьте на его карточку (или на сообщение с ним). Справка — /help."
+)
 STALE_BUTTON = "Эта кнопка устарела. Откройте нужный раздел заново."
 ERROR_GENERIC = "Что-то пошло не так, и ничего не изменено. Попробуйте ещё раз чуть позже."
 
 UPLOAD_NOT_ALLOWED = "Файлы резолюций принимают только администраторы. Справка — /help."
-UPLOAD_TOO_BIG = "Файл слишком большой: {size} МБ, предел — {limit} МБ. Сожмите документ или разделите его."
+UPLOAD_TOO_BIG = (
+    "Файл слишком большой: {size} МБ, предел — {limit} МБ. Сохраните документ без изображений "
+    "или пришлите его текст командой /publish."
+)
 UPLOAD_WRONG_TYPE = "Не могу прочитать «{name}»: пришлите резолюцию в формате .docx, .odt, .rtf, .pdf или .txt."
 UPLOAD_FAILED = "Не удалось разобрать «{name}»: {reason}"
 
@@ -132,13 +198,22 @@ def preview_blocks(preview: Preview) -> list[str]:
         published = preview.duplicate_of.published_at
         when = fmt_date(published.date()) if published else "ранее"
         head += f"\n\n⚠️ Такой документ уже опубликован ({when}). Опубликовать его ещё раз?"
+    if preview.parts > 1:
+        head += f"\nТекст собран из {preview.parts} сообщений."
+    if not preview.directory_loaded:
+        head += "\n\n⚠️ Справочник организаций не загружен — рассылать некому. Сначала загрузите его: /orgs."
+    elif preview.reaches_nobody:
+        head += (
+            "\n\n⚠️ Сейчас эту резолюцию не получит никто: в адресованных организациях ещё нет участников. "
+            "Опубликовать можно — пункты придут участникам, когда они вступят."
+        )
     blocks = [head]
     addressees = {a.id: a for a in resolution.addressees}
     for number, reach in enumerate(preview.reach, 1):
         if reach.skipped:
             role_line = "пропущен — не получит рассылку"
         elif not reach.roles:
-            role_line = "роль не определена — укажите её кнопкой ниже"
+            role_line = "не определена — укажите её кнопкой ниже"
         else:
             role_line = ", ".join(ROLE_NAMES.get(r, r) for r in reach.roles)
         lines = [
@@ -153,6 +228,10 @@ def preview_blocks(preview: Preview) -> list[str]:
                 f"Получат сейчас: {count(reach.organisations, 'организация', 'организации', 'организаций')}, "
                 f"{count(reach.members, 'участник', 'участника', 'участников')}"
             )
+            if preview.directory_loaded and not reach.organisations:
+                lines.append("⚠️ В справочнике нет организаций этой роли: измените роль или загрузите их (/orgs).")
+            elif reach.organisations and not reach.members:
+                lines.append("⚠️ Ни одна из этих организаций ещё не подключена: получат, когда вступят.")
         for index, rec in enumerate(addressees[reach.addressee_id].recommendations, 1):
             marks = []
             if rec.due:
@@ -167,9 +246,13 @@ def preview_blocks(preview: Preview) -> list[str]:
     return blocks
 
 
-def addressee_text_blocks(heading: str, items: list[str]) -> list[str]:
-    """The full parsed text of one addressee, as the admin checks it before publishing."""
-    return [f"<b>{esc(heading)}</b>"] + [f"{i}. {esc(text)}" for i, text in enumerate(items, 1)]
+def addressee_text_blocks(heading: str, items: list[tuple[str, date | None, date | None, bool]]) -> list[str]:
+    """One addressee's items as parsed (text, due, start, recurring), numbered and dated as members will see
+    them, for the admin to check before publishing."""
+    return [f"<b>{esc(heading)}</b>"] + [
+        item_block(i, text, due=fmt_date(due) if due else None, starts=starts, recurring=recurring)
+        for i, (text, due, starts, recurring) in enumerate(items, 1)
+    ]
 
 
 def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
@@ -210,22 +293,32 @@ def item_block(number: int, text: str, *, due: str | None, starts: date | None, 
     return "\n".join(lines)
 
 
+PUBLICATION_INTRO = (
+    "Региональный орган управления образованием направил вашей организации рекомендации этой резолюции. "
+    "Нажмите «Ознакомлен» под каждым пунктом, затем сообщайте о ходе исполнения кнопкой «отчёт» "
+    "(Выполнено уйдёт на проверку муниципальному специалисту)."
+)
+NEAREST_DUE = "\nБлижайший срок: <b>{due}</b>."
 WITHDRAWN_NOTICE = (
     "Резолюция «{title}» отозвана администратором. Отчитываться по ней больше не нужно, напоминаний не будет."
 )
 
 
 PUBLISH_PASTE = "Вставьте текст резолюции одним сообщением (или пришлите файл). Отмена — /cancel."
+PASTE_MORE = "Получено частей: {n}. Пришлите продолжение — или нажмите «Готово», если текст закончился."
+PASTE_OFFER = "Похоже на текст резолюции. Прочитать его и показать, как я понял адресатов и пункты?"
 PUBLISH_CANCELLED = "Публикация отменена, черновик удалён."
 CANCELLED = "Ввод отменён."
 PUBLISH_NOTHING = "Нечего отменять."
 PUBLISH_DONE = "Резолюция опубликована. Рассылка поставлена в очередь."
-PUBLISH_ROLE_ASK = "Кому адресован пункт «{heading}»?"
+PUBLISH_ROLE_ASK = "Кто адресат раздела «{heading}»? Выберите роль — её организации получат пункты раздела."
 PUBLISH_STALE = "Этот черновик уже обработан."
+PUBLISH_NOBODY = "Сейчас эту резолюцию никто не получит. Откройте предпросмотр заново и подтвердите публикацию."
 WITHDRAW_ASK = "Отозвать резолюцию «{title}»? Участники получат одно уведомление, напоминания прекратятся."
 WITHDRAW_DONE = "Резолюция отозвана. Уведомлений поставлено в очередь: {n}."
 RESOLUTIONS_EMPTY = "Опубликованных резолюций пока нет."
-RESOLUTIONS_HEAD = "<b>Опубликованные резолюции</b>"
+RESOLUTIONS_HEAD = "<b>Опубликованные резолюции</b> — {shown} из {total}, новые сверху"
+RESOLUTIONS_MORE = "Другие опубликованные резолюции:"
 
 STATUS_NAMES = {
     "new": "новое",
@@ -341,9 +434,18 @@ JOIN_CHOOSE_MUNICIPALITY = "Выберите муниципальное обра
 JOIN_CHOOSE_SCHOOL = "Выберите школу ({municipality}) или напишите часть её названия:"
 JOIN_CHOOSE_ORG = "Выберите организацию:"
 JOIN_NOTHING = "Список пуст: справочник организаций ещё не загружен. Обратитесь к администратору."
+JOIN_EMPTY_LIST = (
+    "Здесь пока нет ни одной организации. Выберите другой раздел (/start) или обратитесь к администратору."
+)
 JOIN_SEARCH_NOTHING = "По запросу «{query}» школ не нашлось. Попробуйте другую часть названия."
 JOIN_SEARCH_FOUND = "Найдено школ: {n}. Выберите свою:"
 JOIN_SENT = "Заявка на вступление в «{org}» отправлена. Я сообщу о решении."
+JOIN_ASK_NAME = (
+    "Организация: «{org}».\n\nНапишите одним сообщением ФИО и должность через запятую, например: "
+    "<i>Иванова Мария Петровна, директор</i>. Их увидит тот, кто рассматривает заявку. Отмена — /cancel."
+)
+JOIN_WITHDRAWN = "Заявка на вступление в «{org}» отозвана. Подать новую — /start."
+JOIN_NAME_AGAIN = "Нужны ФИО и должность через запятую, например: Иванова Мария Петровна, директор."
 JOIN_REQUEST = "🙋 Заявка на вступление: {who}\nОрганизация: «{org}» ({role})"
 JOIN_APPROVED = "Ваша заявка одобрена: вы состоите в организации «{org}». Справка — /help."
 JOIN_REJECTED = "Ваша заявка на вступление в «{org}» отклонена. Если это ошибка, подайте её снова через /start."
@@ -397,11 +499,21 @@ MEMBERS_NONE = "В «{org}» пока нет участников."
 MEMBERS_HEAD = "<b>Участники «{org}»</b>"
 MEMBER_LINE = "{name}{username} — {state}"
 MEMBER_REMOVED = "Участник исключён."
+REMOVE_ASK = "Исключить {name} из «{org}»? Резолюции, напоминания и отчёты этого участника прекратятся."
+REMOVE_KEPT = "Участник остаётся в организации."
 ORGS_ASK = (
     "Пришлите справочник организаций файлом .csv или .xlsx. Колонки: code; kind; name; municipality_code. "
-    "Повторная загрузка того же файла ничего не меняет."
+    "Повторная загрузка того же файла ничего не меняет. Отмена — /cancel."
 )
 ORGS_FAILED = "Справочник не загружен: {reason}"
+DIRECTORY_OFFER = (
+    "«{name}» — таблица, а не резолюция. Если это справочник организаций, загрузите его кнопкой ниже "
+    "(повторная загрузка ничего не ломает: организации обновляются по коду, ничего не удаляется)."
+)
+ADMIN_PHOTO = (
+    "Это фото — текст с картинки я не читаю. Пришлите резолюцию файлом .docx, .odt, .rtf или .pdf, "
+    "или /publish и текст."
+)
 KIND_LABELS = {
     "region": "Департамент",
     "institute": "СОИРО",
@@ -748,6 +860,48 @@ def audit_line(
     extra = ", ".join(f"{esc(k)}: {esc(shorten(str(v), 80))}" for k, v in details.items() if v not in ("", None))
     obj = f" #{object_id}" if object_id is not None else ""
     return f"{at:%d.%m.%Y %H:%M} · {who} · {what}{obj}" + (f" ({extra})" if extra else "")
+
+
+# --- MAX (maxbot/): the same bot in the national messenger; appended here, nothing above changed -----------------
+
+MAX_START_GUEST = (
+    "Здравствуйте! Я — Адресат: доставляю рекомендации резолюций и собираю отчёты об исполнении.\n\n"
+    "Чтобы начать, откройте ссылку-приглашение от специалиста вашего муниципалитета. Если вы уже работаете со "
+    "мной в Telegram, получите там код в /me («Подключить MAX») и пришлите его сюда."
+)
+MAX_HELP = (
+    "<b>Команды</b>\n/tasks — мои открытые пункты\n/progress — ход исполнения\n"
+    "/me — профиль и подключение Telegram\n/cancel — отменить ввод\n\n"
+    "Под каждым пунктом — кнопки: «Ознакомлен», затем статус и отчёт с комментарием и файлами."
+)
+MAX_ME = (
+    "<b>{name}</b>\nОрганизация: «{org}»\nУведомления приходят в: {channel}\n\n"
+    "Чтобы получать уведомления и в Telegram, пришлите боту в Telegram: <b>/link {code}</b> "
+    "(действует 30 минут, один раз)."
+)
+ME_LINK_MAX = (
+    "Код для MAX: <b>{code}</b>\nПришлите его боту в MAX (действует 30 минут, один раз) — "
+    "уведомления будут приходить туда, а все ваши пункты останутся с вами. Ссылка на бота: {link}"
+)
+CHANNEL_NAMES = {"telegram": "Telegram", "max": "MAX"}
+CHANNEL_PREFER = "Присылать уведомления в {channel}"
+CHANNEL_PREFERRED = "Уведомления будут приходить в {channel}."
+CHANNEL_UNREACHABLE = "В {channel} я вас пока не знаю: сначала подключите его кодом из /me."
+LINK_RESULT = {
+    "linked": "Готово: этот аккаунт подключён, уведомления будут приходить сюда. Ваши пункты — /tasks.",
+    "already": "Этот аккаунт уже подключён.",
+    "unknown": "Код не подошёл: он неверный, уже использован или истёк. Получите новый в /me.",
+    "taken": "Этот аккаунт уже принадлежит другому участнику. Обратитесь к специалисту муниципалитета.",
+    "not_member": "Подключить можно только аккаунт участника организации.",
+}
+MAX_OPENED = "Открываю пункт"
+MAX_ASKED = "Жду ваш ответ сообщением"
+MAX_PROGRESS_MORE = "Подробная разбивка по муниципалитетам и школам, «Кто отстаёт» и график — в /progress в Telegram."
+
+
+def max_invite_link(bot_username: str, code: str) -> str:
+    """The MAX form of an invitation: a deep link whose start payload (≤ 128 characters) is the code."""
+    return f"https://max.ru/{bot_username.lstrip('@')}?start={code}"
 
 
 # --- Delivery you can account for: a broadcast's unconfirmed messages (scheduler/broadcast_progress.py) ---

@@ -34,16 +34,18 @@ async def test_admin_start_and_help_mention_publishing(app: App, emulator: Teleg
     assert "/resolutions" in help_.text
 
 
-async def test_help_for_a_guest_hides_admin_commands(app: App, emulator: TelegramEmulator) -> None:
+async def test_help_for_a_guest_explains_how_to_join(app: App, emulator: TelegramEmulator) -> None:
     await emulator.send_message(USER, "/help")
     (reply,) = await emulator.wait_for(USER)
-    assert "/tasks" in reply.text
-    assert "/orgs" not in reply.text
+    assert "ссылку-приглашение" in reply.text
+    assert "/start" in reply.text
+    assert "/orgs" not in reply.text  # nothing a guest may not use
+    assert "/tasks" not in reply.text
 
 
 async def test_commands_are_registered_at_start(app: App, emulator: TelegramEmulator) -> None:
     by_scope = {json.loads(scope)["type"]: commands for (scope, _lang), commands in emulator.commands.items()}
-    assert {"start", "help", "tasks"} <= {c["command"] for c in by_scope["default"]}
+    assert {c["command"] for c in by_scope["default"]} == {"start", "help"}  # a guest's menu
     # Admins get their own list in their chat.
     assert {"publish", "orgs"} <= {c["command"] for c in by_scope["chat"]}
 

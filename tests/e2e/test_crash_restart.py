@@ -73,7 +73,12 @@ async def _states(db: str) -> Counter[str]:
     engine = create_engine(db)
     try:
         async with create_session_factory(engine)() as session:
-            rows = (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
+            rows = (
+                await session.execute(
+                    # The publication's messages (menus set at start ride the same outbox).
+                    select(Delivery.state, func.count()).where(Delivery.key.like("pub:%")).group_by(Delivery.state)
+                )
+            ).all()
             return Counter({str(state): int(n) for state, n in rows})
     finally:
         await engine.dispose()

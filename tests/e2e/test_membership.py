@@ -112,7 +112,13 @@ async def request_school_seven(emulator: TelegramEmulator, user: int) -> None:
     (found,) = await emulator.wait_for(user)
     assert found.button_texts == ["МБОУ «Средняя школа № 7» г. Смоленска"]
     await press(emulator, user, found, "МБОУ «Средняя школа № 7» г. Смоленска")
-    await emulator.wait_until(lambda: "отправлена" in found.text, what="the request confirmation")
+    await emulator.wait_until(lambda: "ФИО и должность" in found.text, what="the question of name and position")
+    await emulator.send_message(user, "Петров Пётр Ильич")  # no position: asked again
+    (again,) = await emulator.wait_for(user)
+    assert "ФИО и должность через запятую" in again.text
+    await emulator.send_message(user, "Петров Пётр Ильич, директор")
+    (sent,) = await emulator.wait_for(user)
+    assert "отправлена" in sent.text
     # The search ended with the choice: later text is not taken for another search.
     await emulator.send_message(user, "спасибо")
     (after,) = await emulator.wait_for(user)

@@ -305,7 +305,7 @@ async def test_unknown_role_must_be_mapped_before_publishing(app: App, emulator:
     await emulator.wait_for(ADMIN_ID)
     await emulator.send_message(ADMIN_ID, text)
     preview = (await emulator.wait_for(ADMIN_ID, timeout=10))[-1]
-    assert "роль не определена" in preview.text
+    assert "Роль: не определена" in preview.text
     await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, preview, "1: указать роль"))
     (choice,) = await emulator.wait_for(ADMIN_ID)
     await emulator.wait_callback_answer(await emulator.click_button(ADMIN_ID, choice, "Школы"))

@@ -309,9 +309,8 @@ async def test_a_colleagues_stale_acknowledge_button_shows_the_report_instead_of
     await press(emulator, DIRECTOR, card, "В работе")
 
     answer = await emulator.wait_callback_answer(await emulator.click(DEPUTY, deputy_copy.message_id, stale))
-    alert, text = answer.show_alert, answer.text or ""
-    assert not alert
-    assert text == "Статус не изменился: пункт уже «в работе»"
+    assert not answer.show_alert
+    assert answer.text == "Статус не изменился: пункт уже «в работе»"
     await emulator.wait_until(
         lambda: deputy_copy.button_texts[0] == "1 · в работе · отчёт", what="the deputy's refreshed button"
     )

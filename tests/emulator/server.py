@@ -667,6 +667,7 @@ class TelegramEmulator:
             self.commands[key] = commands
         else:
             self.commands.pop(key, None)
+        self._changed()  # a test may be waiting for a chat's menu
         return True
 
     async def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
@@ -674,6 +675,7 @@ class TelegramEmulator:
 
     async def _delete_my_commands(self, params: Params) -> bool:
         self.commands.pop(self._commands_key(params), None)
+        self._changed()
         return True
 
     def _reply_to(self, params: Params, chat_id: int) -> int | None:

@@ -37,7 +37,7 @@ class RecordingSender:
     def __init__(self, inner: Sender, name: str, log: list[tuple[str, int]]) -> None:
         self.inner, self.name, self.log = inner, name, log
 
-    async def send(self, chat_id: int, message: OutMessage) -> int:
+    async def send(self, chat_id: int, message: OutMessage) -> int | str:
         message_id = await self.inner.send(chat_id, message)
         self.log.append((self.name, chat_id))
         return message_id

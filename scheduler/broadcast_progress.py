@@ -69,11 +69,20 @@ class ProgressReporter:
         async with self.session_factory() as session:
             rows = (
                 await session.execute(
-                    select(Delivery.state, func.count()).where(Delivery.batch == batch).group_by(Delivery.state)
+                    select(Delivery.channel, Delivery.state, func.count())
+                    .where(Delivery.batch == batch)
+                    .group_by(Delivery.channel, Delivery.state)
                 )
             ).all()
             # Rows the admin had sent again are carried by their new rows: counting both would double them.
-            counts = {str(state): int(n) for state, n in rows if state != DeliveryState.RESENT}
+            counts: dict[str, int] = {}
+            sent_by_channel: dict[str, int] = {}
+            for channel, state, n in rows:
+                if state == DeliveryState.RESENT:
+                    continue
+                counts[str(state)] = counts.get(str(state), 0) + int(n)
+                if state == DeliveryState.SENT:
+                    sent_by_channel[str(channel)] = sent_by_channel.get(str(channel), 0) + int(n)
             final = not any(counts.get(s, 0) for s in OPEN_STATES)
             now = self.clock()
             if not final and now - self._last_edit.get(batch, -1e9) < self.interval:
@@ -84,7 +93,7 @@ class ProgressReporter:
             if broadcast.finished_at is not None:
                 return True
             title = await session.scalar(select(Resolution.title).where(Resolution.id == broadcast.resolution_id))
-            text = progress_text(title or "", counts, final=final)
+            text = progress_text(title or "", counts, final=final, by_channel=sent_by_channel)
             markup = None
             if final and counts.get(DeliveryState.UNCONFIRMED):
                 # Name who may not have it and offer to send it again: the admin decides, the bot does not guess.

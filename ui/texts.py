@@ -255,8 +255,11 @@ def addressee_text_blocks(heading: str, items: list[tuple[str, date | None, date
     ]
 
 
-def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
-    """The admin's live broadcast progress (and its final summary)."""
+def progress_text(
+    title: str, counts: dict[str, int], *, final: bool, by_channel: dict[str, int] | None = None
+) -> str:
+    """The admin's live broadcast progress (and its final summary); with members on MAX too, how many
+    were reached through each messenger."""
     total = sum(counts.values())
     sent = counts.get("sent", 0)
     pending = counts.get("pending", 0) + counts.get("sending", 0)
@@ -265,6 +268,10 @@ def progress_text(title: str, counts: dict[str, int], *, final: bool) -> str:
         f"<b>{head}</b>: {esc(shorten(title, 120))}",
         f"Отправлено: {sent} из {total}",
     ]
+    if by_channel and set(by_channel) - {"telegram"}:
+        lines.append(
+            "По мессенджерам: " + ", ".join(f"{CHANNEL_NAMES.get(c, c)} — {n}" for c, n in sorted(by_channel.items()))
+        )
     if not final:
         lines.append(f"В очереди: {pending}")
     if counts.get("blocked"):

@@ -106,6 +106,12 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
 
     await publish(app)
     (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
+    # The admin's summary says through which messenger the members were reached.
+    await emulator.wait_until(
+        lambda: any("По мессенджерам: MAX — 1" in m.text for m in emulator.messages(ADMIN_ID)),
+        timeout=10,
+        what="the broadcast summary per messenger",
+    )
     assert note.format == "html"
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
     assert note.buttons[0]["payload"].startswith("rep1:")  # Telegram's typed callback data, unchanged

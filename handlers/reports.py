@@ -36,16 +36,7 @@ from ui.callbacks import (
 )
 from ui.keyboards import details_keyboard, tasks_keyboard, with_item_status
 from ui.render import Renderer
-
-ACTION_STATUS: dict[ReportAction, Status] = {
-    ReportAction.ACK: Status.ACKNOWLEDGED,
-    ReportAction.NOT_STARTED: Status.NOT_STARTED,
-    ReportAction.IN_PROGRESS: Status.IN_PROGRESS,
-    ReportAction.DONE: Status.DONE,
-    ReportAction.BLOCKED: Status.BLOCKED,
-}
-EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
-HELD = {Status.DONE: texts.REPORT_SENT_TO_REVIEW, Status.BLOCKED: texts.REPORT_SENT_TO_OFFICER}
+from ui.reporting import ACTION_STATUS, EVIDENCE, HELD
 
 
 class ReportStates(StatesGroup):

@@ -55,16 +55,8 @@ from ui.callbacks import (
     TasksCb,
 )
 from ui.keyboards import details_keyboard, tasks_keyboard
+from ui.reporting import ACTION_STATUS, EVIDENCE, HELD
 
-ACTION_STATUS: dict[ReportAction, Status] = {
-    ReportAction.ACK: Status.ACKNOWLEDGED,
-    ReportAction.NOT_STARTED: Status.NOT_STARTED,
-    ReportAction.IN_PROGRESS: Status.IN_PROGRESS,
-    ReportAction.DONE: Status.DONE,
-    ReportAction.BLOCKED: Status.BLOCKED,
-}
-EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
-HELD = {Status.DONE: texts.REPORT_SENT_TO_REVIEW, Status.BLOCKED: texts.REPORT_SENT_TO_OFFICER}
 TASKS_PAGE = 5
 PROGRESS_ROWS = 10
 

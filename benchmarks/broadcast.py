@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,17 @@ RESOLUTION = """РЕЗОЛЮЦИЯ августовского совещания
 """
 
 
-async def _queue_publication(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
-    """`count` schools with one approved director each, and one published resolution addressed to schools."""
+def telegram_director(n: int) -> dict[str, Any]:
+    return {"user_id": 10_000_000 + n}
+
+
+async def _queue_publication(
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    director: Callable[[int], dict[str, Any]] = telegram_director,
+) -> None:
+    """`count` schools with one approved director each (`director(n)` says how they are reached), and one
+    published resolution addressed to schools."""
     async with sessions() as session:
         await session.execute(
             insert(Organisation),
@@ -74,8 +84,8 @@ async def _queue_publication(sessions: async_sessionmaker[AsyncSession], count: 
         await session.execute(
             insert(Member),
             [
-                {"user_id": 10_000_000 + n, "full_name": "Директор", "organisation_id": org, "role": "school",
-                 "approval": "approved", "active": True}
+                {"full_name": "Директор", "organisation_id": org, "role": "school", "approval": "approved",
+                 "active": True, **director(n)}
                 for n, org in enumerate(ids)
             ],
         )  # fmt: skip
@@ -85,9 +95,11 @@ async def _queue_publication(sessions: async_sessionmaker[AsyncSession], count: 
 
 
 class EmulatorProcess:
-    def __init__(self, global_rate: float | None) -> None:
+    """An emulator in its own process (its CPU is not the bot's); `script` is the Telegram or the MAX one."""
+
+    def __init__(self, global_rate: float | None, script: str = "_emulator_proc.py") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("_emulator_proc.py")), str(global_rate or 0)],
+            [sys.executable, str(Path(__file__).with_name(script)), str(global_rate or 0)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -173,20 +185,6 @@ async def run(
     }
 
 
-class MaxEmulatorProcess(EmulatorProcess):
-    """The MAX emulator (tests/max_emulator) in its own process, same protocol."""
-
-    def __init__(self, global_rate: float | None) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("_max_emulator_proc.py")), str(global_rate or 0)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.base_url = self.proc.stdout.readline().strip()
-
-
 async def run_max(count: int, rate: float, emulator_rate: float | None, folder: Path) -> dict[str, float]:
     """The same publication to `count` directors known only on MAX, through the MAX worker and its emulator."""
     from aiogram import Bot
@@ -196,7 +194,7 @@ async def run_max(count: int, rate: float, emulator_rate: float | None, folder: 
     from scheduler.delivery import Doorbell
     from tests.max_emulator import TOKEN as MAX_TOKEN
 
-    emulator = MaxEmulatorProcess(emulator_rate)
+    emulator = EmulatorProcess(emulator_rate, "_max_emulator_proc.py")
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
@@ -208,24 +206,11 @@ async def run_max(count: int, rate: float, emulator_rate: float | None, folder: 
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     sessions = create_session_factory(engine)
-    async with sessions() as session:
-        await session.execute(
-            insert(Organisation),
-            [{"kind": "school", "name": f"Школа {i}", "name_folded": f"школа {i}"} for i in range(count)],
-        )
-        ids = (await session.scalars(select(Organisation.id).order_by(Organisation.id))).all()
-        await session.execute(
-            insert(Member),
-            [
-                {"user_id": principal_for_max(20_000_000 + n), "max_user_id": 20_000_000 + n, "full_name": "Директор",
-                 "organisation_id": org, "role": "school", "approval": "approved", "active": True,
-                 "preferred_channel": "max"}
-                for n, org in enumerate(ids)
-            ],
-        )  # fmt: skip
-        await session.commit()
-        draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=1, source_name=None)
-        await publishing.publish(session, resolution_id=draft.id, admin_chat_id=1, config=Config())
+
+    def max_director(n: int) -> dict[str, Any]:
+        return {"user_id": principal_for_max(20_000_000 + n), "max_user_id": 20_000_000 + n, "preferred_channel": "max"}
+
+    await _queue_publication(sessions, count, max_director)
     bot = Bot(TOKEN)  # never called: the progress message of a benchmark has no admin chat to go to
     side = create_max_side(settings, domain_config(settings), sessions, bot, Doorbell())
     assert side is not None

@@ -125,8 +125,7 @@ async def main() -> None:
                 t.user("Админ", "присылает файл резолюции 001_551996ca91922486.txt")
                 await emulator.send_document(ADMIN_ID, "rezolyuciya.txt", RESOLUTION)
                 await asyncio.sleep(1.5)
-                waiting = len(emulator.messages(ADMIN_ID)) - emulator._consumed.get(ADMIN_ID, 0)
-                previews = await t.answers(ADMIN_ID, waiting)
+                previews = await t.answers(ADMIN_ID, emulator.unread(ADMIN_ID))
                 preview = previews[-1]
                 button = next(b for b in preview.button_texts if b.startswith("Опубликовать"))
                 await t.press(ADMIN_ID, "Админ", preview, button, count=0)

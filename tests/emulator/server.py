@@ -1294,6 +1294,10 @@ class TelegramEmulator:
         self._consumed[chat_id] = start + count
         return self._bot_messages[chat_id][start : start + count]
 
+    def unread(self, chat_id: int) -> int:
+        """How many bot messages to this chat no wait_for has returned yet."""
+        return len(self._bot_messages.get(chat_id, [])) - self._consumed.get(chat_id, 0)
+
     def skip_pending(self, chat_id: int | None = None) -> None:
         """Move the wait_for cursor past everything already sent (to one chat or all)."""
         for cid in [chat_id] if chat_id is not None else list(self._bot_messages):

@@ -29,7 +29,7 @@ from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from maxbot.app import MaxApp, create_max
 from models import membership, migrate
 from models.calendar import WorkCalendar
-from models.channels import Channel
+from models.channels import Channel, principal_for_max
 from models.config import Config
 from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
 from models.membership import AttemptLimiter
@@ -53,7 +53,8 @@ def domain_config(settings: Settings) -> Config:
     zones = [settings.zone, *(ZoneInfo(name) for name in TIMEZONES)]
     eastmost = max(zones, key=lambda zone: datetime.now(zone).utcoffset() or timedelta(0))
     return Config(
-        admin_ids=settings.admin_ids,
+        # Admins are known by their principal id, as members are: a MAX admin by his negated MAX id.
+        admin_ids=settings.admin_ids | {principal_for_max(i) for i in settings.max_admin_ids},
         review_required=settings.review_required,
         rules=RuleConfig(
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d >= 0}, reverse=True)),

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     max_bot_token: SecretStr | None = None
     max_api_base: str | None = None  # MAX's Bot API (platform-api.max.ru) or the test emulator
     max_delivery_rate_per_second: float = Field(default=25, gt=0, le=100_000)  # MAX allows about 30 per bot
+    max_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()  # admins who work in MAX (their MAX user ids)
     # A notice its messenger has not delivered after this many minutes goes once to the member's other one.
     channel_fallback_minutes: float = Field(default=30, ge=0)  # 0: only a 403 falls back
     # Running in production (several instances, webhook mode, operations).
@@ -111,15 +112,19 @@ class Settings(BaseSettings):
             raise ValueError(f"для {driver} нужен пакет {package}: pip install -e '.[postgres]'")
         return url.set(drivername=driver).render_as_string(hide_password=False)
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "max_admin_ids", mode="before")
     @classmethod
-    def _split_ids(cls, value: object) -> object:
+    def _split_ids(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             parts = [p for p in re.split(r"[,\s;]+", value.strip()) if p]
             try:
-                return frozenset(int(p) for p in parts)
+                ids = frozenset(int(p) for p in parts)
             except ValueError as exc:
-                raise ValueError("ожидаются числовые Telegram id через запятую") from exc
+                messenger = "MAX" if info.field_name == "max_admin_ids" else "Telegram"
+                raise ValueError(f"ожидаются числовые {messenger} id через запятую") from exc
+            if any(i <= 0 for i in ids):
+                raise ValueError("id пользователя — положительное число")
+            return ids
         return value
 
     @field_validator("reminder_days_before", mode="before")

@@ -120,8 +120,8 @@ async def load_reach(session: AsyncSession, member_ids: Iterable[int]) -> dict[i
 
 async def route_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Set `channel` and `chat_id` of outbox rows about to be queued (in place): a member's row goes to the
-    member's messenger; a row for someone without a Member row (an admin) stays on Telegram unless the caller
-    named a channel."""
+    member's messenger; a row for someone without a Member row (an admin) is addressed by principal id:
+    Telegram for a positive one, MAX for a negated MAX id, unless the caller named a channel."""
     reach = await load_reach(session, [r["member_id"] for r in rows if r.get("member_id") is not None])
     for row in rows:
         member = reach.get(row.get("member_id") or -1)
@@ -130,6 +130,8 @@ async def route_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
             row["channel"], row["chat_id"] = str(target[0]), target[1]
         elif member is not None and member.preferred_channel() is Channel.MAX and member.max_id is not None:
             row["channel"], row["chat_id"] = str(Channel.MAX), member.max_id  # blocked everywhere: it will 403
+        elif member is None and "channel" not in row and row["chat_id"] < 0:
+            row["channel"], row["chat_id"] = str(Channel.MAX), -row["chat_id"]  # an admin on MAX, by principal id
         else:
             row.setdefault("channel", str(Channel.TELEGRAM))
 

@@ -332,8 +332,9 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch: Mapped[str] = mapped_column(String(64), unique=True)  # Delivery.batch of its messages
     resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolution.id"))
-    admin_chat_id: Mapped[int] = mapped_column(BigInteger)
-    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    admin_chat_id: Mapped[int] = mapped_column(BigInteger)  # the publisher's principal id: < 0 is a MAX user
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)  # on Telegram
+    progress_ref: Mapped[str | None] = mapped_column(String(64))  # on MAX: the message's mid
     progress_text: Mapped[str | None] = mapped_column(Text)  # last text shown: never edit to the same
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -378,6 +379,16 @@ class ProcessedUpdate(Base):
     __tablename__ = "processed_update"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=_now, index=True)
+
+
+class ProcessedMaxUpdate(Base):
+    """The same for MAX's webhook, whose updates have no number: keyed by what names one update (a
+    callback id, a message mid, or the kind, user and timestamp)."""
+
+    __tablename__ = "processed_max_update"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=_now, index=True)
 
 

@@ -27,6 +27,7 @@ from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from maxbot.app import MaxApp, create_max
+from maxbot.sender import MaxProgressPost
 from models import membership, migrate
 from models.calendar import WorkCalendar
 from models.channels import Channel, principal_for_max
@@ -35,7 +36,7 @@ from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
 from models.membership import AttemptLimiter
 from models.policy import Audience
 from models.rules import RuleConfig
-from scheduler.broadcast_progress import ProgressReporter
+from scheduler.broadcast_progress import ProgressReporter, TelegramProgressPost
 from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
 from scheduler.jobs import add_maintenance_jobs, create_scheduler
 from scheduler.leader import Leadership, Role
@@ -47,6 +48,7 @@ from ui.texts import TIMEZONES
 log = logging.getLogger(__name__)
 
 MENU_VERSION = 2  # raise when the menus change: every member's menu is set again at the next start
+
 
 def domain_config(settings: Settings) -> Config:
     """The plain values the domain services take, built once from the settings."""
@@ -170,6 +172,7 @@ def create_worker(
     settings: Settings,
     config: Config,
     doorbell: Doorbell | None = None,
+    progress: ProgressReporter | None = None,
 ) -> DeliveryWorker:
     return DeliveryWorker(
         TelegramSender(bot),
@@ -180,8 +183,19 @@ def create_worker(
             chat_interval_seconds=settings.delivery_chat_interval_seconds,
             max_attempts=settings.delivery_max_attempts,
         ),
-        ProgressReporter(bot, session_factory, interval=settings.progress_edit_interval_seconds),
+        progress or progress_reporter(bot, session_factory, settings),
         doorbell=doorbell,
+    )
+
+
+def progress_reporter(
+    bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> ProgressReporter:
+    """The admin's broadcast progress, shown on Telegram (MAX adds its own post when it is on)."""
+    return ProgressReporter(
+        session_factory,
+        {Channel.TELEGRAM: TelegramProgressPost(bot)},
+        interval=settings.progress_edit_interval_seconds,
     )
 
 
@@ -220,9 +234,10 @@ async def create_app(settings: Settings) -> App:
 
         session_factory = create_session_factory(engine, on_outbox_commit=ring)
         bot = create_bot(settings)
-        delivery = create_worker(bot, session_factory, settings, config, doorbell)
+        progress = progress_reporter(bot, session_factory, settings)  # one for both workers: one message each
+        delivery = create_worker(bot, session_factory, settings, config, doorbell, progress)
         dispatcher = create_dispatcher(settings, config, session_factory, delivery)
-        max_side = create_max_side(settings, config, session_factory, bot, max_doorbell)
+        max_side = create_max_side(settings, config, session_factory, bot, max_doorbell, progress)
         if max_side is not None:
             dispatcher["max_side"] = max_side
             me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
@@ -326,6 +341,7 @@ def create_max_side(
     session_factory: async_sessionmaker[AsyncSession],
     bot: Bot,
     doorbell: Doorbell,
+    progress: ProgressReporter,
 ) -> MaxSide | None:
     """None without MAX_BOT_TOKEN. The MAX worker drains the rows routed to MAX at MAX's own rate; files that
     came through Telegram are fetched with the Telegram bot once and uploaded to MAX."""
@@ -346,6 +362,7 @@ def create_max_side(
         timezone=settings.timezone,
         fetch_telegram=fetch_telegram,
     )
+    progress.add(Channel.MAX, MaxProgressPost(max_app.client))
     worker = DeliveryWorker(
         max_app.sender,
         max_app.renderer,
@@ -355,7 +372,7 @@ def create_max_side(
             chat_interval_seconds=settings.delivery_chat_interval_seconds,
             max_attempts=settings.delivery_max_attempts,
         ),
-        ProgressReporter(bot, session_factory, interval=settings.progress_edit_interval_seconds),
+        progress,
         doorbell=doorbell,
         channel=Channel.MAX,
     )

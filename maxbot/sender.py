@@ -11,6 +11,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram.types import InlineKeyboardMarkup
+
 from maxbot.client import MaxClient
 from maxbot.keyboards import body
 from maxbot.render import FILE_KINDS, MaxEdit
@@ -55,3 +57,16 @@ class MaxSender:
             token = await self.client.upload(max_kind, name, content)
             self._tokens[ref] = token
         return {"type": max_kind, "payload": {"token": token}}
+
+
+class MaxProgressPost:
+    """The admin's broadcast progress message on MAX (`scheduler.broadcast_progress.ProgressPost`)."""
+
+    def __init__(self, client: MaxClient) -> None:
+        self.client = client
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> str:
+        return await self.client.send(chat_id, body(text, markup))
+
+    async def edit(self, chat_id: int, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        await self.client.edit(ref, body(text, markup))

@@ -1,43 +1,103 @@
 """The admin's live progress message for a broadcast: edited at most every few seconds, never to the
-same text, then replaced by a final summary."""
+same text, then replaced by a final summary. It appears in the messenger the admin published from (the
+broadcast's `admin_chat_id` is a principal id: negative for MAX), through that messenger's `ProgressPost`.
+One reporter serves both delivery workers, one refresh at a time, so a broadcast gets one message."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import redelivery
+from models.channels import Channel
 from models.entities import Broadcast, Delivery, DeliveryState, Resolution
 from models.timeutil import utcnow
 from ui.keyboards import resend_keyboard
+from ui.sender import BlockedError, RateLimitedError, RejectedError, SendError, TransientError
 from ui.texts import progress_text, unconfirmed_block
 
 log = logging.getLogger(__name__)
 OPEN_STATES = {DeliveryState.PENDING, DeliveryState.SENDING}
 
 
+class ProgressPost(Protocol):
+    """One messenger's way to show the progress message: failures are `ui.sender` errors."""
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> str: ...
+
+    async def edit(self, chat_id: int, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> None: ...
+
+
+class TelegramProgressPost:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> str:
+        try:
+            return str((await self.bot.send_message(chat_id, text, reply_markup=markup)).message_id)
+        except Exception as exc:
+            raise _translated(exc) from exc
+
+    async def edit(self, chat_id: int, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        try:
+            await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(ref), reply_markup=markup)
+        except Exception as exc:
+            raise _translated(exc) from exc
+
+
+def _translated(exc: Exception) -> Exception:
+    if isinstance(exc, TelegramRetryAfter):
+        return RateLimitedError(exc.message, exc.retry_after)
+    if isinstance(exc, TelegramForbiddenError):
+        return BlockedError(exc.message)
+    if isinstance(exc, (TelegramBadRequest, TelegramNotFound)):
+        return RejectedError(exc.message)
+    if isinstance(exc, (TelegramServerError, TelegramNetworkError, TimeoutError, OSError)):
+        return TransientError(str(exc))
+    return exc
+
+
+def publisher(admin_chat_id: int) -> tuple[Channel, int]:
+    """The messenger and chat of the admin who published (a principal id)."""
+    return (Channel.MAX, -admin_chat_id) if admin_chat_id < 0 else (Channel.TELEGRAM, admin_chat_id)
+
+
 class ProgressReporter:
     def __init__(
         self,
-        bot: Bot,
         session_factory: async_sessionmaker[AsyncSession],
+        posts: Mapping[Channel, ProgressPost] | None = None,
         *,
         interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.bot = bot
         self.session_factory = session_factory
+        self.posts: dict[Channel, ProgressPost] = dict(posts or {})
         self.interval = interval
         self.clock = clock
         self._last_edit: dict[str, float] = {}
         self._paused_until = 0.0
         self._last_scan = -1e9
+        self._lock = asyncio.Lock()  # the Telegram and MAX workers share one reporter
+
+    def add(self, channel: Channel, post: ProgressPost) -> None:
+        self.posts[channel] = post
 
     async def refresh(self, batches: set[str]) -> None:
         """Update the progress of every batch touched; finished batches leave the set.
@@ -45,6 +105,10 @@ class ProgressReporter:
         Open broadcasts are also looked up in the database now and then: one with nothing to send (nobody
         connected yet) or one left open by a restart still gets its final summary.
         """
+        async with self._lock:
+            await self._refresh(batches)
+
+    async def _refresh(self, batches: set[str]) -> None:
         if self.clock() < self._paused_until:
             return
         if self.clock() - self._last_scan >= self.interval:
@@ -56,11 +120,14 @@ class ProgressReporter:
         for batch in list(batches):
             try:
                 finished = await self._refresh_one(batch)
-            except TelegramRetryAfter as exc:  # flood control: try again after the pause, keep the batch
+            except RateLimitedError as exc:  # flood control: try again after the pause, keep the batch
                 self._paused_until = self.clock() + exc.retry_after
                 return
-            except TelegramAPIError as exc:  # the admin deleted the message or blocked the bot
-                log.info("progress for %s not shown: %s", batch, exc.message)
+            except TransientError as exc:  # the messenger is unreachable for now: next round
+                log.info("progress for %s not shown yet: %s", batch, exc.reason)
+                continue
+            except SendError as exc:  # the admin deleted the message or blocked the bot
+                log.info("progress for %s not shown: %s", batch, exc.reason)
                 finished = True
             if finished:
                 batches.discard(batch)
@@ -100,17 +167,22 @@ class ProgressReporter:
                 people = await redelivery.unconfirmed(session, batch)
                 text += "\n" + unconfirmed_block([(p.name, p.organisation, p.chat_id) for p in people])
                 markup = resend_keyboard(broadcast.id)
-            if broadcast.progress_message_id is None:  # published without a progress message yet
-                sent = await self.bot.send_message(broadcast.admin_chat_id, text, reply_markup=markup)
-                broadcast.progress_message_id = sent.message_id
+            channel, chat_id = publisher(broadcast.admin_chat_id)
+            post = self.posts.get(channel)
+            if post is None:  # published on a messenger this instance does not run: nobody to show it to
+                broadcast.finished_at = utcnow()
+                await session.commit()
+                return True
+            ref = broadcast.progress_ref if channel is Channel.MAX else broadcast.progress_message_id
+            if ref is None:  # published without a progress message yet
+                sent = await post.send(chat_id, text, markup)
+                if channel is Channel.MAX:
+                    broadcast.progress_ref = sent
+                else:
+                    broadcast.progress_message_id = int(sent)
                 broadcast.progress_text = text
             elif text != broadcast.progress_text:
-                await self.bot.edit_message_text(
-                    text=text,
-                    chat_id=broadcast.admin_chat_id,
-                    message_id=broadcast.progress_message_id,
-                    reply_markup=markup,
-                )
+                await post.edit(chat_id, str(ref), text, markup)
                 broadcast.progress_text = text
             self._last_edit[batch] = now
             if final:

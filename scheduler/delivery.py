@@ -286,9 +286,7 @@ class DeliveryWorker:
                 (
                     await session.scalars(
                         update(Delivery)
-                        .where(
-                            Delivery.id.in_([row.id for row, _ in claimed]), Delivery.state == DeliveryState.PENDING
-                        )
+                        .where(Delivery.id.in_([row.id for row, _ in claimed]), Delivery.state == DeliveryState.PENDING)
                         .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1)
                         .returning(Delivery.id)
                     )

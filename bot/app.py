@@ -361,6 +361,7 @@ def create_max_side(
         config,
         timezone=settings.timezone,
         fetch_telegram=fetch_telegram,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     progress.add(Channel.MAX, MaxProgressPost(max_app.client))
     worker = DeliveryWorker(

@@ -166,8 +166,10 @@ async def on_remove_ask(
     """«Исключить» asks first: removing stops everything the member receives."""
     target = await session.get(Member, callback_data.member_id)
     org = await session.get(Organisation, target.organisation_id) if target and target.organisation_id else None
-    if target is None or org is None or not policy.manages(
-        policy.Actor(callback.from_user.id, member), org, settings.admin_ids
+    if (
+        target is None
+        or org is None
+        or not policy.manages(policy.Actor(callback.from_user.id, member), org, settings.admin_ids)
     ):
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return

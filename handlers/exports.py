@@ -143,4 +143,3 @@ def create_router() -> Router:
     router.message.register(audit_command, Command("audit"), IsAdmin())
     router.callback_query.register(on_audit, AuditCb.filter(), IsAdmin())
     return router
-

@@ -281,9 +281,7 @@ async def on_decision(
         state = result.member.approval if result.member is not None else None
         name = result.member.full_name if result.member is not None else None
         org_name = result.organisation.name if result.organisation is not None else None
-        await callback.answer(
-            _plain(texts.decision_message(result.outcome, name, org_name, state)), show_alert=True
-        )
+        await callback.answer(_plain(texts.decision_message(result.outcome, name, org_name, state)), show_alert=True)
         return
     await callback.answer(texts.DECISION_APPROVED if callback_data.approve else texts.DECISION_REJECTED)
     if isinstance(callback.message, Message):
@@ -309,9 +307,7 @@ async def members_only(message: Message, settings: Settings) -> None:
     await message.answer(texts.ADMIN_NOT_MEMBER if admin else texts.NOT_MEMBER)
 
 
-async def withdraw_request(
-    message: Message, session: AsyncSession, member: Member | None, settings: Settings
-) -> None:
+async def withdraw_request(message: Message, session: AsyncSession, member: Member | None, settings: Settings) -> None:
     """/leave of someone whose request is pending withdraws it; anyone else is told what /leave is for."""
     if member is None or member.approval != Approval.PENDING:
         await members_only(message, settings)

@@ -212,9 +212,7 @@ async def on_item_comment(
     await _comment_on(message, session, member, config, assignment_id)
 
 
-async def on_card_reply(
-    message: Message, session: AsyncSession, member: Member | None, config: Config
-) -> None:
+async def on_card_reply(message: Message, session: AsyncSession, member: Member | None, config: Config) -> None:
     """A reply to an item card (or a resolution message about one item) is a comment on that item."""
     assignment_id = replied_item(message)
     if assignment_id is None:
@@ -299,9 +297,7 @@ async def on_return(
         await callback.message.answer(texts.REVIEW_ASK_RETURN_COMMENT)
 
 
-async def on_return_comment(
-    message: Message, session: AsyncSession, config: Config, state: FSMContext
-) -> None:
+async def on_return_comment(message: Message, session: AsyncSession, config: Config, state: FSMContext) -> None:
     assert message.from_user is not None
     data = await state.get_data()
     await state.clear()

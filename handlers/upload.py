@@ -21,6 +21,7 @@ from models import publishing
 from models.config import Config
 from models.entities import Resolution, ResolutionState
 from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
+from models.parsing.api import ACCEPTED_SUFFIXES
 from ui import texts
 from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, ResolutionsCb, RoleChoice
 from ui.keyboards import (
@@ -32,9 +33,7 @@ from ui.keyboards import (
     role_choice_keyboard,
     withdraw_keyboard,
 )
-from ui.messages import pack_blocks
-
-ACCEPTED_SUFFIXES = {".docx", ".odt", ".rtf", ".txt", ".pdf", ".doc"}  # .doc: the parser says how to convert it
+from ui.messages import OFFER_LENGTH, SPLIT_PART, pack_blocks
 
 
 class PublishStates(StatesGroup):
@@ -100,11 +99,6 @@ async def resolution_file(
 async def publish_command(message: Message, state: FSMContext) -> None:
     await state.set_state(PublishStates.waiting_text)
     await message.answer(texts.PUBLISH_PASTE)
-
-
-# Telegram cuts a pasted text into messages of up to 4096 characters: a part this long is followed by more.
-SPLIT_PART = 3500  # clients cut near 4096, at a line or word end: a shorter part is the last
-OFFER_LENGTH = 300  # shorter free text from an admin is a question, not a resolution
 
 
 async def pasted_text(message: Message, session: AsyncSession, state: FSMContext) -> None:
@@ -299,9 +293,7 @@ async def on_withdraw(callback: CallbackQuery, callback_data: PubCb, session: As
     )
 
 
-async def on_withdraw_confirm(
-    callback: CallbackQuery, callback_data: PubCb, session: AsyncSession
-) -> None:
+async def on_withdraw_confirm(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:
     try:
         told = await publishing.withdraw(
             session, resolution_id=callback_data.resolution_id, actor_id=callback.from_user.id

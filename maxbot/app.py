@@ -54,6 +54,7 @@ def create_max(
     *,
     timezone: str,
     fetch_telegram: TelegramFetch | None = None,
+    max_upload_bytes: int = 10 * 1024 * 1024,
 ) -> MaxApp:
     client = MaxClient(token, api_base)
     renderer = MaxRenderer(config)
@@ -69,6 +70,7 @@ def create_max(
         renderer=renderer,
         limiter=AttemptLimiter(),
         timezone=timezone,
+        max_upload_bytes=max_upload_bytes,
     )
     dispatcher.register_outer_middleware(DepsMiddleware(deps))
     dispatcher.include_routers(create_router())

@@ -20,6 +20,14 @@ import aiohttp
 from ui.sender import BlockedError, RateLimitedError, RejectedError, TransientError
 
 DEFAULT_API_BASE = "https://platform-api.max.ru"
+
+
+class TooLargeError(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes or more")
+        self.size = size
+
+
 Json = dict[str, Any]
 
 
@@ -81,6 +89,19 @@ class MaxClient:
         if message is not None:
             body["message"] = message
         await self.call("POST", "/answers", body, callback_id=callback_id)
+
+    async def download(self, url: str, limit: int) -> bytes:
+        """A file a user sent (its attachment's `url`), refused past `limit` bytes (TooLargeError)."""
+        try:
+            async with self._http().get(url) as response:
+                if response.status != 200:
+                    raise TransientError(f"download answered {response.status}")
+                content = await response.content.read(limit + 1)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransientError(f"MAX download failed: {exc!r}") from exc
+        if len(content) > limit:
+            raise TooLargeError(len(content))
+        return content
 
     async def upload(self, kind: str, filename: str, content: bytes) -> str:
         """Upload a file (`kind`: file or image); returns the token attachments carry."""

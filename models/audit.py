@@ -61,9 +61,7 @@ def record(
 async def latest(session: AsyncSession, *, offset: int = 0, limit: int = 20) -> tuple[Sequence[AuditEntry], int]:
     """Newest first, and how many there are."""
     total = await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    rows = (
-        await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit))
-    ).all()
+    rows = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit))).all()
     return rows, int(total)
 
 

@@ -161,7 +161,6 @@ class JoinResult:
         return self.outcome == JoinOutcome.UNKNOWN
 
 
-
 class DecisionOutcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -181,7 +180,6 @@ class DecisionResult:
         return self.outcome in {DecisionOutcome.APPROVED, DecisionOutcome.REJECTED}
 
 
-
 class RemovalOutcome(StrEnum):
     REMOVED = "removed"
     NOT_MEMBER = "not_member"  # already left or removed, or never approved
@@ -194,7 +192,6 @@ class RemovalResult:
     outcome: RemovalOutcome
     member: Member | None = None
     organisation: Organisation | None = None
-
 
 
 # --- services ----------------------------------------------------------------------------------

@@ -172,8 +172,7 @@ async def region_state(session: AsyncSession) -> RegionState:
     )
     open_items = (
         await session.scalar(
-            select(func.count())
-            .select_from(live.where(Assignment.status != Status.ACCEPTED).subquery())
+            select(func.count()).select_from(live.where(Assignment.status != Status.ACCEPTED).subquery())
         )
         or 0
     )

@@ -108,9 +108,7 @@ async def members_of(session: AsyncSession, organisation_id: int) -> list[Recipi
     return [Recipient(chat, member_id) for chat, member_id in rows]
 
 
-async def managers_of(
-    session: AsyncSession, organisation: Organisation, admin_ids: Collection[int]
-) -> list[Recipient]:
+async def managers_of(session: AsyncSession, organisation: Organisation, admin_ids: Collection[int]) -> list[Recipient]:
     """Who reviews, approves and hears the difficulties of an organisation: a school's municipal officers,
     or the admins for other organisations and for a municipality that has no officer yet."""
     if organisation.kind == OrgKind.SCHOOL and organisation.municipality_id is not None:

@@ -454,9 +454,7 @@ async def catch_up_member(session: AsyncSession, member: Member) -> int:
     return queued
 
 
-async def published(
-    session: AsyncSession, *, offset: int = 0, limit: int = 10
-) -> tuple[Sequence[Resolution], int]:
+async def published(session: AsyncSession, *, offset: int = 0, limit: int = 10) -> tuple[Sequence[Resolution], int]:
     """Published resolutions, newest first, a page of them and how many there are."""
     live = Resolution.state == ResolutionState.PUBLISHED
     total = await session.scalar(select(func.count()).select_from(Resolution).where(live)) or 0

@@ -476,9 +476,7 @@ async def decide_extension(
         item.assignment.due = request.new_due
         item.assignment.escalated_at = None
     members = await policy.members_of(session, item.assignment.organisation_id)
-    await outbox.tell(
-        session, f"extd:{request.id}", members, NoticeKind.EXTENSION_DECISION, request_id=request.id
-    )
+    await outbox.tell(session, f"extd:{request.id}", members, NoticeKind.EXTENSION_DECISION, request_id=request.id)
     await session.flush()
     if approve:
         await reminders.plan_assignments(session, [item.assignment.id], now or utcnow(), config.rules)

@@ -278,9 +278,7 @@ def org_page_keyboard(
         builder.button(text=shorten(name, 60), callback_data=chosen)
     nav = page_arrows(page, total, per_page)
     for text, target in nav:
-        builder.button(
-            text=text, callback_data=JoinCb(step=page_step, kind=kind, municipality_id=parent, page=target)
-        )
+        builder.button(text=text, callback_data=JoinCb(step=page_step, kind=kind, municipality_id=parent, page=target))
     builder.adjust(*([1] * len(items)), max(1, len(nav)))
     return builder.as_markup()
 

@@ -6,6 +6,10 @@ import re
 from html import escape, unescape
 
 TEXT_LIMIT = 4096
+# A messenger cuts a long pasted text into messages (Telegram near 4096 characters, MAX at 4000), at a line
+# or word end: a part at least this long is followed by more.
+SPLIT_PART = 3500
+OFFER_LENGTH = 300  # shorter free text from an admin is a question, not a resolution
 _TAG = re.compile(r"<[^>]+>")
 SEP = "\n\n"
 

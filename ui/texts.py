@@ -255,9 +255,7 @@ def addressee_text_blocks(heading: str, items: list[tuple[str, date | None, date
     ]
 
 
-def progress_text(
-    title: str, counts: dict[str, int], *, final: bool, by_channel: dict[str, int] | None = None
-) -> str:
+def progress_text(title: str, counts: dict[str, int], *, final: bool, by_channel: dict[str, int] | None = None) -> str:
     """The admin's live broadcast progress (and its final summary); with members on MAX too, how many
     were reached through each messenger."""
     total = sum(counts.values())
@@ -694,9 +692,7 @@ REMOVAL_OUTCOMES: dict[str, str] = {
     "муниципалитета.",
     "not_found": "Участник не найден.",
 }
-REMOVED_NOTICE = (
-    "Вы больше не участник организации «{org}»: вас исключил администратор или муниципальный специалист."
-)
+REMOVED_NOTICE = "Вы больше не участник организации «{org}»: вас исключил администратор или муниципальный специалист."
 
 
 def join_message(outcome: str, organisation: str | None) -> str:
@@ -718,8 +714,6 @@ def removal_message(outcome: str, name: str | None, organisation: str | None) ->
 def refusal(code: str | None) -> str:
     """How a refused action on an item reads (the domain's `reports.Refusal`)."""
     return REPORT_REFUSALS[code or "not_found"]
-
-
 
 
 def directory_report(report: ImportReport, *, html: bool, limit: int = 15) -> str:
@@ -879,7 +873,8 @@ MAX_START_GUEST = (
 MAX_HELP = (
     "<b>Команды</b>\n/tasks — мои открытые пункты\n/progress — ход исполнения\n"
     "/me — профиль и подключение Telegram\n/cancel — отменить ввод\n\n"
-    "Под каждым пунктом — кнопки: «Ознакомлен», затем статус и отчёт с комментарием и файлами."
+    "Под каждым пунктом — кнопки: «Ознакомлен», затем статус и отчёт с комментарием и файлами.\n\n"
+    "Ваш id в MAX: {max_id}."
 )
 MAX_ME = (
     "<b>{name}</b>\nОрганизация: «{org}»\nУведомления приходят в: {channel}\n\n"
@@ -903,6 +898,13 @@ LINK_RESULT = {
 }
 MAX_OPENED = "Открываю пункт"
 MAX_ASKED = "Жду ваш ответ сообщением"
+MAX_READING = "Читаю текст…"
+MAX_PREVIEW_UPDATED = "Изменено — обновлённый разбор ниже."
+MAX_ADMIN_HELP = (
+    "<b>Команды администратора</b>\n/start — состояние региона\n/publish — опубликовать резолюцию (или просто "
+    "пришлите файл .docx, .odt, .rtf, .pdf, .txt)\n/resolutions — опубликованные, отзыв\n/progress — ход исполнения\n"
+    "/cancel — отменить ввод\n\nВаш id в MAX: {max_id} (его указывают в MAX_ADMIN_IDS)."
+)
 MAX_PROGRESS_MORE = "Подробная разбивка по муниципалитетам и школам, «Кто отстаёт» и график — в /progress в Telegram."
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 from maxbot.client import MaxClient
 from maxbot.keyboards import body
 from maxbot.render import MaxRenderer
-from models import channels, membership
+from models import channels, membership, policy
 from models.channels import Channel
 from models.config import Config
 from models.entities import Member
@@ -44,6 +44,7 @@ class State:
     RETURN_COMMENT = "report:return_comment"
     EXTENSION_DATE = "report:extension_date"
     EXTENSION_REASON = "report:extension_reason"
+    PUBLISH_TEXT = "publish:text"  # an admin pastes a resolution, in one message or several
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class MaxDeps:
     limiter: membership.AttemptLimiter
     timezone: str
     telegram_username: str | None = None
+    max_upload_bytes: int = 10 * 1024 * 1024  # the largest resolution file an admin may send
 
 
 @dataclass(slots=True)
@@ -73,6 +75,10 @@ class Act:
     def principal(self) -> int:
         """How the services know this person: their Member's user id, else their MAX id as a principal id."""
         return self.member.user_id if self.member is not None else channels.principal_for_max(self.user.user_id)
+
+    @property
+    def is_admin(self) -> bool:
+        return policy.Actor(self.principal, self.member).is_admin(self.deps.config.admin_ids)
 
     def today(self) -> date:
         return local_today(self.member.timezone if self.member else None, self.deps.timezone)

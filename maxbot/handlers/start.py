@@ -9,6 +9,7 @@ from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import BotStarted, MessageCreated
 
+from maxbot.handlers import publish
 from maxbot.handlers.base import Act, Press, PressHandler, TextStep, full_name
 from models import channels, membership, policy
 from models.channels import Channel, LinkOutcome
@@ -37,6 +38,9 @@ async def _start(act: Act, payload: str) -> None:
         return
     if payload and len(channels.normalise_code(payload)) == channels.LINK_CODE_LENGTH:
         await link(act, payload)
+        return
+    if act.is_admin:
+        await publish.admin_start(act)
         return
     member = act.member
     if policy.is_approved(member) and member is not None:
@@ -100,7 +104,8 @@ async def on_link_command(event: MessageCreated, act: Act) -> None:
 
 
 async def on_help(event: MessageCreated, act: Act) -> None:
-    await act.say(texts.MAX_HELP)
+    help_text = texts.MAX_ADMIN_HELP if act.is_admin else texts.MAX_HELP
+    await act.say(help_text.format(max_id=act.user.user_id))
 
 
 async def on_cancel(event: MessageCreated, act: Act) -> None:

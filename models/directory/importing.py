@@ -57,7 +57,6 @@ class ImportReport:
         return bool(self.added or self.changed or self.deleted)
 
 
-
 @dataclass(slots=True)
 class _Known:
     id: int

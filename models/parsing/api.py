@@ -11,6 +11,8 @@ from models.parsing.model import ParsedResolution, ParseError
 from models.parsing.structure import parse_text
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# What a resolution may come as: .doc is taken too, so that the parser can say how to convert it.
+ACCEPTED_SUFFIXES = frozenset({".docx", ".odt", ".rtf", ".txt", ".pdf", ".doc"})
 _MB = 1024 * 1024
 
 

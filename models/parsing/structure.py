@@ -144,7 +144,7 @@ def _open_paren(text: str) -> bool:
 
 def _continues_phrase(line: str) -> bool:
     """A line that can only go on a phrase: lower case, a digit, a quote or a bracket first."""
-    return line[0].islower() or line[0] in "«\"“(0123456789"
+    return line[0].islower() or line[0] in '«"“(0123456789'
 
 
 def _heading_start(lines: list[str], i: int) -> bool:

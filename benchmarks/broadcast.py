@@ -34,7 +34,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
-from bot.app import create_worker, domain_config  # noqa: E402
+from bot.app import create_worker, domain_config, progress_reporter  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from models import migrate, outbox, publishing  # noqa: E402
 from models.config import Config  # noqa: E402
@@ -212,7 +212,8 @@ async def run_max(count: int, rate: float, emulator_rate: float | None, folder: 
 
     await _queue_publication(sessions, count, max_director)
     bot = Bot(TOKEN)  # never called: the progress message of a benchmark has no admin chat to go to
-    side = create_max_side(settings, domain_config(settings), sessions, bot, Doorbell())
+    progress = progress_reporter(bot, sessions, settings)
+    side = create_max_side(settings, domain_config(settings), sessions, bot, Doorbell(), progress)
     assert side is not None
     cpu0, wall0 = time.process_time(), time.perf_counter()
     async with asyncio.timeout(900):

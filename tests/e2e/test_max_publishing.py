@@ -98,6 +98,7 @@ async def test_an_admin_on_max_publishes_a_file_and_follows_it_there(
     (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
     await emulator.wait_until(lambda: bool(emulator.messages(DIRECTOR_TG)), what="the Telegram director's copy")
+
     # The progress message and its summary are the admin's, in MAX; nothing goes to any Telegram chat of his.
     def summary() -> str:
         return next((m.text for m in max_emu.messages_to(ADMIN_MAX) if "По мессенджерам" in m.text), "")
@@ -191,7 +192,8 @@ async def test_members_cannot_publish_on_max(app: App, max_emu: MaxEmulator) -> 
     assert record.notification == texts.STALE_BUTTON
     async with app.session_factory() as session:
         resolution = await session.get(Resolution, draft_id)
-        assert resolution is not None and resolution.state == ResolutionState.DRAFT
+        assert resolution is not None
+        assert resolution.state == ResolutionState.DRAFT
         assert (await session.scalars(select(Member).where(Member.user_id == -ADMIN_MAX))).all() == []
 
 
@@ -203,4 +205,5 @@ async def test_the_admin_start_and_help_on_max(app: App, max_emu: MaxEmulator) -
     assert "Справочник" in start.text or "справочник" in start.text  # the region's checklist
     max_emu.send_text(ADMIN_MAX, "/help")
     (shown,) = await max_emu.wait_for(ADMIN_MAX)
-    assert "/publish" in shown.text and str(ADMIN_MAX) in shown.text
+    assert "/publish" in shown.text
+    assert str(ADMIN_MAX) in shown.text

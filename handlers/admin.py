@@ -3,11 +3,8 @@ the directory import. Who may do what is decided again by the services for every
 
 from __future__ import annotations
 
-import asyncio
 import html
 import io
-import tempfile
-from pathlib import Path, PurePath
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -19,82 +16,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers.edits import edit_if_changed
 from handlers.filters import IsAdmin, IsAdminOrMember
-from models import directory, membership, policy
-from models.entities import Member, Organisation, OrgKind
+from handlers.linking import MaxUsername
+from models import membership, policy
+from models.entities import Member, Organisation
 from models.timeutil import utcnow
-from ui import texts
+from ui import administration, texts
 from ui.callbacks import AdminAction, AdminCb, DirectoryCb
 from ui.keyboards import (
-    admin_kind_keyboard,
-    admin_org_keyboard,
     invite_keyboard,
-    members_keyboard,
     remove_confirm_keyboard,
 )
-from ui.messages import pack_blocks
-
-PAGE = 8
-DIRECTORY_SUFFIXES = {".csv", ".xlsx"}
 
 
 class AdminStates(StatesGroup):
     directory_file = State()
 
 
-def _is_admin(user_id: int, settings: Settings) -> bool:
-    return user_id in settings.admin_ids
-
-
-async def _officer_municipality(member: Member | None) -> int | None:
-    """The municipality a municipal officer may invite schools of, if the member is one."""
-    if member is None or member.organisation is None or member.organisation.kind != OrgKind.MUNICIPALITY:
-        return None
-    return member.organisation_id
-
-
 async def invite_command(message: Message, session: AsyncSession, member: Member | None, settings: Settings) -> None:
     assert message.from_user is not None
-    if _is_admin(message.from_user.id, settings):
-        await message.answer(texts.INVITE_CHOOSE_KIND, reply_markup=admin_kind_keyboard(AdminAction.INVITE_KIND))
-        return
-    municipality_id = await _officer_municipality(member)
-    if municipality_id is None:
+    screen = await administration.invite_start(session, policy.Actor(message.from_user.id, member), settings.admin_ids)
+    if screen is None:
         await message.answer(texts.UNKNOWN_COMMAND)  # the command does not exist for this user
         return
-    orgs, total = await membership.list_organisations(
-        session, (OrgKind.SCHOOL,), municipality_id=municipality_id, offset=0, limit=PAGE
-    )
-    markup = admin_org_keyboard(
-        [(o.id, o.name) for o in orgs], AdminAction.INVITE_ORG, kind=OrgKind.SCHOOL, page=0, total=total, per_page=PAGE
-    )
-    await message.answer(texts.INVITE_CHOOSE_ORG, reply_markup=markup)
-
-
-LIST_ACTIONS = {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE, AdminAction.MEMBERS_KIND, AdminAction.MEMBERS_PAGE}
-INVITE_LISTS = {AdminAction.INVITE_KIND, AdminAction.INVITE_PAGE}
+    await message.answer(screen[0], reply_markup=screen[1])
 
 
 async def on_list(
     callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, member: Member | None, settings: Settings
 ) -> None:
-    """A page of organisations to invite to or to list members of: admins any kind, officers their schools."""
-    kind = callback_data.kind
-    is_admin = _is_admin(callback.from_user.id, settings)
-    officer_of = await _officer_municipality(member)
-    if kind not in {k.value for k in OrgKind} or not (is_admin or (officer_of and kind == OrgKind.SCHOOL)):
+    actor = policy.Actor(callback.from_user.id, member)
+    screen = await administration.organisation_page(session, callback_data, actor, settings.admin_ids)
+    if screen is None:
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()
-    scope = None if is_admin else officer_of
-    orgs, total = await membership.list_organisations(
-        session, (kind,), municipality_id=scope, offset=callback_data.page * PAGE, limit=PAGE
-    )
-    pick = AdminAction.INVITE_ORG if callback_data.action in INVITE_LISTS else AdminAction.MEMBERS_ORG
-    markup = admin_org_keyboard(
-        [(o.id, o.name) for o in orgs], pick, kind=kind, page=callback_data.page, total=total, per_page=PAGE
-    )
     if isinstance(callback.message, Message):
-        await edit_if_changed(callback.message, text=texts.INVITE_CHOOSE_ORG, markup=markup)
+        await edit_if_changed(callback.message, text=screen[0], markup=screen[1])
 
 
 async def on_invite(
@@ -104,6 +61,7 @@ async def on_invite(
     member: Member | None,
     settings: Settings,
     bot: Bot,
+    max_username: MaxUsername | None = None,
 ) -> None:
     org = await session.get(Organisation, callback_data.organisation_id)
     actor = policy.Actor(callback.from_user.id, member)
@@ -121,14 +79,12 @@ async def on_invite(
         now=utcnow(),
     )
     me = await bot.me()
-    text = texts.INVITE_CREATED.format(
-        org=texts.esc(org.name),
-        role=texts.ROLE_SHORT.get(org.kind, ""),
-        until=texts.fmt_date(invite.expires_at.date()),
-        uses=texts.INVITE_USES_ONE if invite.max_uses == 1 else f"использований: {invite.max_uses}",
-        link=membership.invite_link(me.username or "", invite.code),
-    )
+    links = [("Telegram", membership.invite_link(me.username or "", invite.code))]
+    on_max = max_username() if max_username is not None else None
+    if on_max:  # MAX is on: the same code opens the bot there too
+        links.append(("MAX", texts.max_invite_link(on_max, invite.code)))
     if isinstance(callback.message, Message):
+        text = administration.invite_text(org, invite, links)
         await callback.message.answer(text, reply_markup=invite_keyboard(invite.id))
 
 
@@ -201,36 +157,18 @@ async def on_remove(callback: CallbackQuery, callback_data: AdminCb, session: As
 
 
 async def _show_members(callback: CallbackQuery, session: AsyncSession, org: Organisation) -> None:
-    members = await membership.list_members(session, org.id)
-    if not isinstance(callback.message, Message):
-        return
-    if not members:
-        await callback.message.answer(texts.MEMBERS_NONE.format(org=texts.esc(org.name)))
-        return
-    lines = [texts.MEMBERS_HEAD.format(org=texts.esc(org.name))]
-    for m in members:
-        lines.append(
-            texts.MEMBER_LINE.format(
-                name=texts.esc(m.full_name or "без имени") + (f", {texts.esc(m.position)}" if m.position else ""),
-                username=f" (@{texts.esc(m.username)})" if m.username else "",
-                state=texts.APPROVAL_NAMES.get(m.approval, m.approval),
-            )
-        )
-    await callback.message.answer(
-        "\n".join(lines), reply_markup=members_keyboard([(m.id, m.full_name) for m in members])
-    )
+    text, markup = await administration.members_screen(session, org)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text, reply_markup=markup)
 
 
 async def members_command(message: Message, member: Member | None, settings: Settings) -> None:
     assert message.from_user is not None
-    if _is_admin(message.from_user.id, settings):
-        await message.answer(texts.MEMBERS_CHOOSE_ORG, reply_markup=admin_kind_keyboard(AdminAction.MEMBERS_KIND))
-    elif await _officer_municipality(member) is not None:
-        await message.answer(
-            texts.MEMBERS_CHOOSE_ORG, reply_markup=admin_kind_keyboard(AdminAction.MEMBERS_KIND, kinds=("school",))
-        )
-    else:
+    screen = administration.members_start(policy.Actor(message.from_user.id, member), settings.admin_ids)
+    if screen is None:
         await message.answer(texts.UNKNOWN_COMMAND)
+        return
+    await message.answer(screen[0], reply_markup=screen[1])
 
 
 async def orgs_command(message: Message, state: FSMContext) -> None:
@@ -278,25 +216,14 @@ async def import_directory(
     size: int | None,
     actor: int,
 ) -> None:
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in DIRECTORY_SUFFIXES:
-        await message.answer(texts.ORGS_FAILED.format(reason="ожидается файл .csv или .xlsx"))
-        return
-    if size is not None and size > settings.max_upload_bytes:
-        await message.answer(texts.UPLOAD_TOO_BIG.format(size=texts.mb(size), limit=f"{settings.max_upload_mb:g}"))
+    problem = administration.directory_problem(name, size, settings.max_upload_bytes)
+    if problem is not None:
+        await message.answer(problem)
         return
     buffer = io.BytesIO()
     await bot.download(file_id, destination=buffer)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"directory{suffix}"
-        await asyncio.to_thread(path.write_bytes, buffer.getvalue())
-        try:
-            report = await directory.import_file(session, path, actor_id=actor)
-        except directory.DirectoryError as exc:
-            await message.answer(texts.ORGS_FAILED.format(reason=texts.esc(exc.message)))
-            return
-    # The import is saved; a long report (many rejected rows) comes in several messages, never as an error.
-    for part in pack_blocks(texts.directory_report(report, html=True).split("\n\n")):
+    limit = settings.max_upload_bytes
+    for part in await administration.import_directory(session, name, buffer.getvalue(), actor, limit=limit):
         await message.answer(part)
 
 
@@ -307,7 +234,7 @@ def create_router() -> Router:
     router.callback_query.filter(IsAdminOrMember())
     router.message.register(invite_command, Command("invite"))
     router.message.register(members_command, Command("members"))
-    router.callback_query.register(on_list, AdminCb.filter(F.action.in_(LIST_ACTIONS)))
+    router.callback_query.register(on_list, AdminCb.filter(F.action.in_(administration.LIST_ACTIONS)))
     router.callback_query.register(on_invite, AdminCb.filter(F.action == AdminAction.INVITE_ORG))
     router.callback_query.register(on_revoke, AdminCb.filter(F.action == AdminAction.REVOKE))
     router.callback_query.register(on_members, AdminCb.filter(F.action == AdminAction.MEMBERS_ORG))

@@ -167,7 +167,7 @@ async def test_an_officer_on_max_drills_down_reminds_the_laggards_and_gets_the_c
     assert "по организациям: город Смоленск" in picture.text
 
 
-async def test_a_forged_max_press_into_another_municipality_is_refused(
+async def test_forged_max_presses_beyond_ones_scope_are_refused(
     app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
     await setup_region(app, emulator, max_emu)
@@ -192,9 +192,17 @@ async def test_a_forged_max_press_into_another_municipality_is_refused(
     for data in forged:
         record = await max_emu.wait_answer(max_emu.click(OFFICER_MAX, screen, data.pack()))
         assert record.notification == texts.PROGRESS_FORBIDDEN, data
+    # A director may look at his own school only: «the region's» reminder or chart is not his to press.
+    note = max_emu.messages_to(DIRECTOR_MAX)[-1]
+    for data in (
+        ProgressCb(level=level, resolution_id=resolution_id) for level in (ProgressLevel.NUDGE, ProgressLevel.CHART)
+    ):
+        record = await max_emu.wait_answer(max_emu.click(DIRECTOR_MAX, note, data.pack()))
+        assert record.notification == texts.PROGRESS_FORBIDDEN, data
     await asyncio.sleep(0.5)  # an edit or a chart would have come by now
     assert (screen.text, screen.edits) == (before, 0)
     assert max_emu.messages_to(OFFICER_MAX)[-1] is screen  # no chart of Vyazma
+    assert max_emu.messages_to(DIRECTOR_MAX)[-1] is note
     assert max_emu.uploads == {}
     async with app.session_factory() as session:
         assert (await session.scalars(select(Delivery.id).where(Delivery.key.like("ndg:%")))).all() == []

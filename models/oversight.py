@@ -6,15 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import distinct, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import execution, reminders
+from models import execution, publishing, reminders
+from models.channels import Channel
 from models.config import Config
 from models.entities import (
     Addressee,
     Approval,
     Assignment,
+    Delivery,
+    DeliveryState,
     Member,
     Organisation,
     OrgKind,
@@ -117,6 +120,45 @@ async def resolutions_of(
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = await session.execute(stmt.order_by(Resolution.id.desc()).offset(offset).limit(limit))
     return [(rid, title) for rid, title in rows], int(total)
+
+
+async def reached(
+    session: AsyncSession, resolution_id: int, *, municipality_id: int | None = None
+) -> dict[str, int] | None:
+    """How many members received the resolution's publication, by the messenger it went through
+    ({"telegram": n, "max": m}; a member whose parts went through both counts in both), among the members of
+    a municipality's organisations (and its own) or of the region. None while MAX is not in use: nobody is
+    known on MAX and none of the publication's messages went through it.
+
+    Counted over the publication's broadcast (`Delivery.batch`, indexed), like the admin's summary: copies
+    sent later to members who joined afterwards carry no batch and are not counted here.
+    """
+    batch = publishing.batch_name(resolution_id)
+    on_max = await session.scalar(
+        select(
+            or_(
+                exists().where(or_(Member.max_user_id.is_not(None), Member.user_id < 0)),
+                exists().where(Delivery.batch == batch, Delivery.channel == str(Channel.MAX)),
+            )
+        )
+    )
+    if not on_max:
+        return None
+    stmt = (
+        select(Delivery.channel, func.count(distinct(Delivery.member_id)))
+        .where(Delivery.batch == batch, Delivery.state == DeliveryState.SENT, Delivery.member_id.is_not(None))
+        .group_by(Delivery.channel)
+    )
+    if municipality_id is not None:
+        stmt = (
+            stmt.join(Member, Member.id == Delivery.member_id)
+            .join(Organisation, Organisation.id == Member.organisation_id)
+            .where(or_(Organisation.municipality_id == municipality_id, Organisation.id == municipality_id))
+        )
+    counts = {str(channel): 0 for channel in Channel}
+    for channel, members in (await session.execute(stmt)).tuples():
+        counts[str(channel)] = counts.get(str(channel), 0) + int(members)
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -771,7 +771,15 @@ PROGRESS_NUDGED = "Поставлено в очередь напоминаний
 PROGRESS_NUDGED_NONE = "Напоминать некому: у отстающих организаций нет подключённых участников."
 PROGRESS_FORBIDDEN = "Этот раздел вам недоступен."
 PROGRESS_CHART_CAPTION = "{title}: статусы пунктов {scope}"
+PROGRESS_CHART_BY_ORGANISATIONS = "по организациям: {name}"
+PROGRESS_CHART_BY_MUNICIPALITIES = "по муниципалитетам"
 REGIONAL_LEVEL = "Региональный уровень"
+
+
+def reached_line(by_channel: dict[str, int]) -> str:
+    """Under a resolution's figures, once MAX is in use: how many members it reached through each messenger."""
+    parts = ", ".join(f"{CHANNEL_NAMES.get(c, c)} — {n}" for c, n in by_channel.items())
+    return f"Доставлено участникам: {parts}"
 
 
 def figures_line(f: Figures, *, short: bool = False) -> str:
@@ -905,7 +913,8 @@ MAX_ADMIN_HELP = (
     "пришлите файл .docx, .odt, .rtf, .pdf, .txt)\n/resolutions — опубликованные, отзыв\n/progress — ход исполнения\n"
     "/cancel — отменить ввод\n\nВаш id в MAX: {max_id} (его указывают в MAX_ADMIN_IDS)."
 )
-MAX_PROGRESS_MORE = "Подробная разбивка по муниципалитетам и школам, «Кто отстаёт» и график — в /progress в Telegram."
+MAX_PROGRESS_OPENED = "Ход исполнения"  # the notification of a press that redraws the /progress message
+MAX_CHART_COMING = "Строю график…"
 
 
 def max_invite_link(bot_username: str, code: str) -> str:

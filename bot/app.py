@@ -58,6 +58,7 @@ def domain_config(settings: Settings) -> Config:
         # Admins are known by their principal id, as members are: a MAX admin by his negated MAX id.
         admin_ids=settings.admin_ids | {principal_for_max(i) for i in settings.max_admin_ids},
         review_required=settings.review_required,
+        invite_ttl_days=settings.invite_ttl_days,
         rules=RuleConfig(
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d >= 0}, reverse=True)),
             overdue_every_days=settings.overdue_every_days,
@@ -331,8 +332,8 @@ class MaxSide:
         self.app.start_polling()
 
     async def stop(self) -> None:
+        await self.delivery.stop()  # first: the worker sends through the client the app closes
         await self.app.stop()
-        await self.delivery.stop()
 
 
 def create_max_side(

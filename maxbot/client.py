@@ -39,13 +39,18 @@ class MaxClient:
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._username: str | None = None
+        self._closed = False
 
     def _http(self) -> aiohttp.ClientSession:
+        if self._closed:  # a late call during shutdown must not open a session nobody will close
+            raise TransientError("MAX client is closed")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers={"Authorization": self._token}, timeout=self._timeout)
         return self._session
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
 
@@ -73,6 +78,12 @@ class MaxClient:
         if 400 <= status < 500:
             raise RejectedError(reason)
         raise TransientError(reason)
+
+    async def username(self) -> str:
+        """The bot's own username (GET /me, asked once): what MAX deep links name."""
+        if self._username is None:
+            self._username = str((await self.call("GET", "/me")).get("username") or "")
+        return self._username
 
     async def send(self, user_id: int, body: Json) -> str:
         """A message to a user's dialog; returns its `mid`."""

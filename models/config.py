@@ -20,6 +20,7 @@ class Config:
     digest_at: time = time(10, 0)
     # A notice not delivered within this time goes once to the member's other messenger (None: off).
     channel_fallback_after: timedelta | None = None
+    invite_ttl_days: int = 14  # how long an invite link works
 
     @property
     def calendar(self) -> WorkCalendar:

@@ -906,11 +906,15 @@ LINK_RESULT = {
 }
 MAX_OPENED = "Открываю пункт"
 MAX_ASKED = "Жду ваш ответ сообщением"
-MAX_READING = "Читаю текст…"
+MAX_READING = "Читаю…"
+MAX_INVITE_READY = "Приглашение создано"
+MAX_OPENED_LIST = "Список участников"
+MAX_ASKED_CONFIRM = "Подтвердите ниже"
 MAX_PREVIEW_UPDATED = "Изменено — обновлённый разбор ниже."
 MAX_ADMIN_HELP = (
     "<b>Команды администратора</b>\n/start — состояние региона\n/publish — опубликовать резолюцию (или просто "
     "пришлите файл .docx, .odt, .rtf, .pdf, .txt)\n/resolutions — опубликованные, отзыв\n/progress — ход исполнения\n"
+    "/invite — приглашения\n/members — участники\n/orgs — загрузить справочник организаций\n"
     "/cancel — отменить ввод\n\nВаш id в MAX: {max_id} (его указывают в MAX_ADMIN_IDS)."
 )
 MAX_PROGRESS_OPENED = "Ход исполнения"  # the notification of a press that redraws the /progress message

@@ -11,7 +11,7 @@ from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import MessageCallback, MessageCreated
 
-from maxbot.handlers import progress, publish, reports, start, tasks
+from maxbot.handlers import administration, progress, publish, reports, start, tasks
 from maxbot.handlers.base import Act, DepsMiddleware, MaxDeps, Press, PressHandler, TextStep
 from models import channels
 from ui import texts
@@ -19,7 +19,9 @@ from ui import texts
 __all__ = ["DepsMiddleware", "MaxDeps", "create_router", "parse_payload"]
 
 # Each feature module names the buttons it answers and the steps its dialogs wait in.
-FEATURES = (start, tasks, progress, reports, publish)
+FEATURES = (start, tasks, progress, reports, administration, publish)
+# What an admin sends outside any step, in this order: a table (the directory), then a resolution.
+UNPROMPTED = (administration.unprompted, publish.unprompted)
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = tuple(p for f in FEATURES for p in f.PRESSES)
 STEPS: dict[str, TextStep] = {state: step for f in FEATURES for state, step in f.STEPS.items()}
 
@@ -30,8 +32,9 @@ async def on_text(event: MessageCreated, act: Act) -> None:
     state = await act.context.get_state()
     step = STEPS.get(str(state)) if state is not None else None
     if step is None:
-        if await publish.unprompted(act, event, text):  # an admin's resolution file, or a long pasted text
-            return
+        for hook in UNPROMPTED:
+            if await hook(act, event, text):
+                return
         if len(channels.normalise_code(text)) == channels.LINK_CODE_LENGTH and " " not in text:
             await start.link(act, text)  # a link code sent on its own
             return
@@ -43,7 +46,8 @@ async def on_text(event: MessageCreated, act: Act) -> None:
 def parse_payload(payload: str) -> tuple[CallbackData, PressHandler] | None:
     """The typed callback data of a button, or None for anything this bot did not make (forged, or stale)."""
     for cls, handler in PRESSES:
-        if payload.startswith(f"{cls.__prefix__}{cls.__separator__}"):
+        # A class without fields packs to its bare prefix.
+        if payload == cls.__prefix__ or payload.startswith(f"{cls.__prefix__}{cls.__separator__}"):
             try:
                 return cls.unpack(payload), handler
             except (ValueError, TypeError):
@@ -70,6 +74,7 @@ def create_router() -> Router:
     router = Router(router_id="adresat")
     start.register(router)
     publish.register(router)
+    administration.register(router)
     router.message_created.register(tasks.on_tasks, Command("tasks"))
     router.message_created.register(progress.on_progress, Command("progress"))
     router.message_created.register(on_text)  # last: commands above take their messages first

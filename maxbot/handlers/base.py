@@ -45,6 +45,7 @@ class State:
     EXTENSION_DATE = "report:extension_date"
     EXTENSION_REASON = "report:extension_reason"
     PUBLISH_TEXT = "publish:text"  # an admin pastes a resolution, in one message or several
+    DIRECTORY_FILE = "admin:directory_file"  # after /orgs: the directory as .csv or .xlsx
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +148,13 @@ TextStep = Callable[[Act, MessageCreated, str, dict[str, Any]], Awaitable[None]]
 """What a dialog waiting in a state does with the member's next message: (act, the message, its text, the
 state's data)."""
 PressHandler = Callable[[Press, Any], Awaitable[None]]
+
+
+def document_of(event: MessageCreated) -> tuple[str, str, int | None] | None:
+    """(file name, download URL, size) of a file in the message, if it has one."""
+    message_body = event.message.body
+    for attachment in (message_body.attachments if message_body else None) or []:
+        url = getattr(getattr(attachment, "payload", None), "url", None)
+        if str(getattr(attachment, "type", "")) == "file" and url:
+            return str(getattr(attachment, "filename", None) or "документ"), str(url), getattr(attachment, "size", None)
+    return None

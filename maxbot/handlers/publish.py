@@ -20,7 +20,7 @@ from maxapi.filters.command import Command
 from maxapi.types import MessageCreated
 
 from maxbot.client import TooLargeError
-from maxbot.handlers.base import Act, Press, PressHandler, State, TextStep
+from maxbot.handlers.base import Act, Press, PressHandler, State, TextStep, document_of
 from maxbot.keyboards import TEXT_LIMIT
 from models import oversight, publishing, redelivery
 from models.entities import Resolution, ResolutionState
@@ -43,23 +43,17 @@ RESOLUTIONS_PAGE = 5
 
 
 async def admin_start(act: Act) -> None:
-    """The admin's /start: the region's checklist, as on Telegram (inviting is done on Telegram or in /orgs)."""
+    """The admin's /start: the region's checklist with the next steps' buttons, as on Telegram."""
     region = await oversight.region_state(act.session)
-    markup = admin_start_keyboard(directory=False, lonely=False, published=bool(region.resolutions_published))
+    markup = admin_start_keyboard(
+        directory=bool(region.organisations),
+        lonely=bool(region.municipalities_without_officer),
+        published=bool(region.resolutions_published),
+    )
     await act.say(texts.admin_checklist(region), markup)
 
 
 # -- a file, or a pasted text -----------------------------------------------------------------------------
-
-
-def _document(event: MessageCreated) -> tuple[str, str, int | None] | None:
-    """(file name, download URL, size) of a file in the message."""
-    message_body = event.message.body
-    for attachment in (message_body.attachments if message_body else None) or []:
-        url = getattr(getattr(attachment, "payload", None), "url", None)
-        if str(getattr(attachment, "type", "")) == "file" and url:
-            return str(getattr(attachment, "filename", None) or "документ"), str(url), getattr(attachment, "size", None)
-    return None
 
 
 async def _read_file(act: Act, name: str, url: str, size: int | None) -> None:
@@ -120,7 +114,7 @@ async def on_publish_command(event: MessageCreated, act: Act) -> None:
 async def _step_pasted(act: Act, event: MessageCreated, text: str, data: dict[str, Any]) -> None:
     """A part of a pasted resolution (or the file sent instead). Parts are collected until one is shorter
     than a messenger's cut (the last one) or the admin presses «Готово»."""
-    document = _document(event)
+    document = document_of(event)
     if document is not None:
         await act.context.clear()
         await _read_file(act, *document)
@@ -140,7 +134,7 @@ async def unprompted(act: Act, event: MessageCreated, text: str) -> bool:
     """An admin's message outside any step: a resolution file is read at once; a long text is offered."""
     if not act.is_admin:
         return False
-    document = _document(event)
+    document = document_of(event)
     if document is not None:
         await _read_file(act, *document)
         return True

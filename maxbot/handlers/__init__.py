@@ -11,7 +11,7 @@ from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import MessageCallback, MessageCreated
 
-from maxbot.handlers import progress, reports, start, tasks
+from maxbot.handlers import joining, progress, reports, start, tasks
 from maxbot.handlers.base import Act, DepsMiddleware, MaxDeps, Press, PressHandler, TextStep
 from models import channels
 from ui import texts
@@ -19,7 +19,7 @@ from ui import texts
 __all__ = ["DepsMiddleware", "MaxDeps", "create_router", "parse_payload"]
 
 # Each feature module names the buttons it answers and the steps its dialogs wait in.
-FEATURES = (start, tasks, progress, reports)
+FEATURES = (start, joining, tasks, progress, reports)
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = tuple(p for f in FEATURES for p in f.PRESSES)
 STEPS: dict[str, TextStep] = {state: step for f in FEATURES for state, step in f.STEPS.items()}
 

@@ -44,6 +44,8 @@ class State:
     RETURN_COMMENT = "report:return_comment"
     EXTENSION_DATE = "report:extension_date"
     EXTENSION_REASON = "report:extension_reason"
+    JOIN_SEARCH = "join:search_school"  # a school's name, typed, within the municipality chosen
+    JOIN_NAME = "join:name_and_position"
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,3 +217,82 @@ async def test_forged_join_presses_on_max_are_refused(
         assert await session.scalar(select(Member).where(Member.user_id == channels.principal_for_max(GUEST))) is None
     assert greeting.text == texts.MAX_START_GUEST  # never edited by a refused press
     assert not [m for m in emulator.messages(OFFICER_TG) if isinstance(m, SentMessage) and "Заявка" in m.text]
+
+
+# -- a report sent on MAX, reviewed on Telegram ------------------------------------------------------------
+
+DIRECTOR = 780_401  # an approved director on MAX only
+OFFICER2_TG = 6102  # a second officer of the town, on Telegram
+
+
+async def director_reports_with_a_file(app: App, max_emu: MaxEmulator, *, file_lost: bool = False) -> BotMessage:
+    """The director opens the item's card on MAX, reports «Выполнено» with a file, and is done; the card.
+    `file_lost`: MAX no longer serves the file when the review goes out (an expired link, say)."""
+    await directory(app)
+    async with app.session_factory() as session:
+        school = await session.scalar(select(Organisation).where(Organisation.name == SCHOOL))
+        assert school is not None
+        town = await session.get(Organisation, school.municipality_id)
+        assert town is not None
+        await add_member(session, OFFICER2_TG, town, "Олег Смирнов")
+        director = await add_member(session, channels.principal_for_max(DIRECTOR), school, "Мария Директорова")
+        director.max_user_id = DIRECTOR
+        director.preferred_channel = "max"
+        await session.commit()
+        await publishing.catch_up_member(session, director)
+        await session.commit()
+    max_emu.press_start(DIRECTOR)
+    _greeting, note = await max_emu.wait_for(DIRECTOR, count=2, timeout=10)
+    assert note.button_texts == ["1 · Ознакомлен"]
+    await press(max_emu, DIRECTOR, note, "1 · Ознакомлен")
+    await max_emu.wait_until(lambda: note.button_texts == ["1 · ознакомлен · отчёт"], what="the redrawn button")
+    assert await press(max_emu, DIRECTOR, note, "1 · ознакомлен · отчёт") == texts.MAX_OPENED
+    (card,) = await max_emu.wait_for(DIRECTOR)
+    assert "<b>Статус:</b> ознакомлен" in card.text
+    await press(max_emu, DIRECTOR, card, "Выполнено")
+    (ask,) = await max_emu.wait_for(DIRECTOR)
+    assert ask.text == texts.REPORT_ASK_DETAILS
+    max_emu.send_file(DIRECTOR, "protocol.pdf", b"%PDF-1.4 protocol of the council")
+    (saved,) = await max_emu.wait_for(DIRECTOR)
+    if file_lost:
+        max_emu.uploads.clear()
+    assert await press(max_emu, DIRECTOR, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
+    return card
+
+
+async def test_a_file_sent_on_max_reaches_telegram_reviewers_as_a_document_uploaded_once(
+    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    card = await director_reports_with_a_file(app, max_emu)
+    shown: list[SentMessage] = []
+    for officer in (OFFICER_TG, OFFICER2_TG):
+        document, review = await emulator.wait_for(officer, count=2, timeout=10)
+        assert document.kind == "document"
+        assert document.file is not None
+        assert (document.file.file_name, document.file.content) == ("protocol.pdf", b"%PDF-1.4 protocol of the council")
+        assert review.reply_to_message_id == document.message_id  # the text answers its evidence
+        assert texts.REPORT_FILES.format(n=1).strip() in review.text
+        shown.append(document)
+    assert shown[0].file is not None
+    assert shown[1].file is not None
+    assert shown[0].file.file_id == shown[1].file.file_id  # uploaded once, then sent by Telegram's file id
+    assert len(emulator.bot_files()) == 1
+
+    # The officer accepts on Telegram: the card the director opened on MAX shows it.
+    (review,) = [m for m in emulator.messages(OFFICER_TG) if m.kind == "text"]
+    answer = await emulator.wait_callback_answer(await emulator.click_button(OFFICER_TG, review, "Принять"))
+    assert answer.text == texts.REVIEW_ACCEPTED
+    await max_emu.wait_until(
+        lambda: "<b>Статус:</b> выполнено и принято" in card.text, timeout=10, what="the card redrawn on MAX"
+    )
+
+
+async def test_a_max_file_that_cannot_be_fetched_still_leaves_the_review_text(
+    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    await director_reports_with_a_file(app, max_emu, file_lost=True)
+    (review,) = await emulator.wait_for(OFFICER_TG, timeout=10)
+    assert review.kind == "text"
+    assert texts.REPORT_FILES.format(n=1).strip() in review.text
+    assert review.find_button("Принять") is not None
+    assert emulator.bot_files() == []

@@ -27,6 +27,7 @@ from handlers import get_routers
 from handlers.errors import on_error
 from handlers.middlewares import DbSessionMiddleware, MemberMiddleware
 from maxbot.app import MaxApp, create_max
+from maxbot.files import file_fetcher
 from maxbot.sender import MaxProgressPost
 from models import membership, migrate
 from models.calendar import WorkCalendar
@@ -42,7 +43,7 @@ from scheduler.jobs import add_maintenance_jobs, create_scheduler
 from scheduler.leader import Leadership, Role
 from ui.menus import MENUS
 from ui.render import Renderer
-from ui.sender import TelegramSender
+from ui.sender import FileFetch, TelegramSender
 from ui.texts import TIMEZONES
 
 log = logging.getLogger(__name__)
@@ -174,9 +175,10 @@ def create_worker(
     config: Config,
     doorbell: Doorbell | None = None,
     progress: ProgressReporter | None = None,
+    fetch_max: FileFetch | None = None,
 ) -> DeliveryWorker:
     return DeliveryWorker(
-        TelegramSender(bot),
+        TelegramSender(bot, fetch_max),
         Renderer(config),
         session_factory,
         DeliveryLimits(
@@ -236,7 +238,9 @@ async def create_app(settings: Settings) -> App:
         session_factory = create_session_factory(engine, on_outbox_commit=ring)
         bot = create_bot(settings)
         progress = progress_reporter(bot, session_factory, settings)  # one for both workers: one message each
-        delivery = create_worker(bot, session_factory, settings, config, doorbell, progress)
+        # Files sent on MAX reach reviewers on Telegram: fetched from MAX once, then by Telegram's file id.
+        fetch_max = file_fetcher(session_factory) if settings.max_bot_token is not None else None
+        delivery = create_worker(bot, session_factory, settings, config, doorbell, progress, fetch_max)
         dispatcher = create_dispatcher(settings, config, session_factory, delivery)
         max_side = create_max_side(settings, config, session_factory, bot, max_doorbell, progress)
         if max_side is not None:

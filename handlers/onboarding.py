@@ -9,20 +9,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from handlers.edits import edit_if_changed
 from models import membership, oversight
-from models.entities import Approval, Member, Organisation, OrgKind
+from models.entities import Approval, Member, Organisation
 from models.timeutil import utcnow
-from ui import texts
+from ui import joining, texts
 from ui.callbacks import DecisionCb, JoinCb, JoinStep
-from ui.keyboards import admin_start_keyboard, join_kind_keyboard, org_page_keyboard
-
-PAGE = 8
-OTHER_KINDS = (OrgKind.REGION, OrgKind.INSTITUTE, OrgKind.PARTNER)
+from ui.keyboards import admin_start_keyboard, join_kind_keyboard
 
 
 class JoinStates(StatesGroup):
@@ -92,14 +89,6 @@ async def start_guest(
     await message.answer(texts.START_GUEST, reply_markup=join_kind_keyboard())
 
 
-async def _org_page(
-    session: AsyncSession, *, kinds: tuple[str, ...], municipality_id: int | None, page: int
-) -> tuple[list[Organisation], int]:
-    return await membership.list_organisations(
-        session, kinds, municipality_id=municipality_id, offset=page * PAGE, limit=PAGE
-    )
-
-
 async def on_join(
     callback: CallbackQuery,
     callback_data: JoinCb,
@@ -112,67 +101,20 @@ async def on_join(
     if member is not None and member.approval == Approval.APPROVED:
         await callback.answer(texts.JOIN_ALREADY, show_alert=True)
         return
-    step, kind = callback_data.step, callback_data.kind
-    if kind not in {k.value for k in OrgKind} and kind != "other":
+    if not joining.known_kind(callback_data.kind):
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if step == JoinStep.ORG:
+    if callback_data.step == JoinStep.ORG:
         await state.clear()  # the school search ends with the choice: later free text is not a search
         await _choose(callback, callback_data, session, state)
         return
     await callback.answer()
-    first_page = step == JoinStep.KIND or (step == JoinStep.PAGE and callback_data.municipality_id == 0)
-    if first_page and kind in {OrgKind.SCHOOL, OrgKind.MUNICIPALITY}:
-        # Schools and municipal officers first pick their municipality.
-        orgs, total = await _org_page(
-            session, kinds=(OrgKind.MUNICIPALITY,), municipality_id=None, page=callback_data.page
-        )
-        next_step = JoinStep.MUNICIPALITY if kind == OrgKind.SCHOOL else JoinStep.ORG
-        text = texts.JOIN_CHOOSE_MUNICIPALITY
-        await _edit(callback, session, text, orgs, total, next_step, kind, 0, callback_data.page)
-        return
-    if kind == "other":
-        orgs, total = await _org_page(session, kinds=OTHER_KINDS, municipality_id=None, page=callback_data.page)
-        await _edit(callback, session, texts.JOIN_CHOOSE_ORG, orgs, total, JoinStep.ORG, kind, 0, callback_data.page)
-        return
-    # A school: the schools of the chosen municipality, searchable by typing.
-    municipality = await session.get(Organisation, callback_data.municipality_id)
-    if municipality is None or municipality.kind != OrgKind.MUNICIPALITY:
-        await _edit(callback, session, texts.STALE_BUTTON, [], 0, JoinStep.ORG, kind, 0, 0)
-        return
-    orgs, total = await _org_page(
-        session, kinds=(OrgKind.SCHOOL,), municipality_id=municipality.id, page=callback_data.page
-    )
-    await state.set_state(JoinStates.search_school)
-    await state.update_data(municipality_id=municipality.id)
-    text = texts.JOIN_CHOOSE_SCHOOL.format(municipality=texts.esc(municipality.name))
-    await _edit(callback, session, text, orgs, total, JoinStep.ORG, kind, municipality.id, callback_data.page)
-
-
-async def _edit(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    text: str,
-    orgs: list[Organisation],
-    total: int,
-    next_step: JoinStep,
-    kind: str,
-    parent: int,
-    page: int,
-) -> None:
-    if not orgs:
-        text = texts.JOIN_EMPTY_LIST if await membership.directory_loaded(session) else texts.JOIN_NOTHING
-    markup = org_page_keyboard(
-        [(o.id, o.name) for o in orgs],
-        next_step=next_step,
-        kind=kind,
-        parent=parent,
-        page=page,
-        total=total,
-        per_page=PAGE,
-    )
+    page = await joining.step_page(session, callback_data)
+    if page.search_in is not None:
+        await state.set_state(JoinStates.search_school)
+        await state.update_data(municipality_id=page.search_in)
     if isinstance(callback.message, Message):
-        await edit_if_changed(callback.message, text=text, markup=markup)
+        await edit_if_changed(callback.message, text=page.text, markup=page.markup)
 
 
 async def search_school(message: Message, session: AsyncSession, state: FSMContext) -> None:
@@ -180,27 +122,8 @@ async def search_school(message: Message, session: AsyncSession, state: FSMConte
     municipality_id = int(data.get("municipality_id", 0))
     query = (message.text or "").strip()
     await state.update_data(query=query)  # the pages of the result ask for it again
-    text, markup = await _found_page(session, municipality_id, query, 0)
+    text, markup = await joining.found_page(session, municipality_id, query, 0)
     await message.answer(text, reply_markup=markup)
-
-
-async def _found_page(
-    session: AsyncSession, municipality_id: int, query: str, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    orgs, total = await membership.search_schools(session, municipality_id, query, offset=page * PAGE, limit=PAGE)
-    if not orgs:
-        return texts.JOIN_SEARCH_NOTHING.format(query=texts.esc(query)), None
-    markup = org_page_keyboard(
-        [(o.id, o.name) for o in orgs],
-        next_step=JoinStep.ORG,
-        kind=OrgKind.SCHOOL,
-        parent=municipality_id,
-        page=page,
-        total=total,
-        per_page=PAGE,
-        page_step=JoinStep.FOUND,
-    )
-    return texts.JOIN_SEARCH_FOUND.format(n=total), markup
 
 
 async def on_found_page(
@@ -212,7 +135,7 @@ async def on_found_page(
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()
-    text, markup = await _found_page(
+    text, markup = await joining.found_page(
         session, int(data.get("municipality_id", 0)), str(data["query"]), max(0, callback_data.page)
     )
     if isinstance(callback.message, Message):
@@ -221,9 +144,8 @@ async def on_found_page(
 
 async def _choose(callback: CallbackQuery, callback_data: JoinCb, session: AsyncSession, state: FSMContext) -> None:
     """The organisation is chosen: the name and position come next, then the request goes out."""
-    org = await session.get(Organisation, callback_data.organisation_id)
-    expected = OTHER_KINDS if callback_data.kind == "other" else (callback_data.kind,)
-    if org is None or org.kind not in expected:
+    org = await joining.chosen(session, callback_data)
+    if org is None:
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await callback.answer()

@@ -1,5 +1,6 @@
 """Notices rendered for MAX: the same texts and buttons as Telegram's (`ui.render.Renderer`), except where MAX
-differs — MAX names messages by strings, so a refresh edits the copies the MAX worker sent (`message_ref`)."""
+differs — MAX names messages by strings, so a refresh edits the copies the MAX worker sent (`message_ref`) and
+the item cards opened on MAX (`ItemCard.message_ref`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.channels import Channel
 from models.entities import Delivery, DeliveryState, Member
-from models.notices import NoticeKind, kind_of, load_items
+from models.notices import NoticeKind, kind_of, load_items, shown_max_cards
 from models.timeutil import utcnow
 from ui.render import Edit, OutMessage, Renderer
 
@@ -47,6 +48,7 @@ class MaxRenderer(Renderer):
     """Telegram's renderer with MAX's copies for refreshes."""
 
     async def refresh(self, session: AsyncSession, row: Delivery, p: dict[str, Any]) -> OutMessage | None:
+        """The member's publication messages and item cards on MAX that show this item, drawn again."""
         assignment_id = p["assignment_id"]
         f = (await load_items(session, [assignment_id])).get(assignment_id)
         if f is None or row.member_id is None:
@@ -57,14 +59,17 @@ class MaxRenderer(Renderer):
             for ref, q in await shown_copies(session, row.member_id, f.resolution_id)
             if assignment_id in _item_ids(q)
         ]
-        if not shown:
-            return None
-        items = await load_items(session, [i for _ref, q in shown for i in _item_ids(q)])
         edits: list[Edit] = []
-        for ref, payload in shown:
-            fresh = self.publication(payload, items, member, utcnow())
-            if fresh is not None:
-                edits.append(MaxEdit(0, fresh.text, fresh.markup, ref=ref))
+        if shown:
+            items = await load_items(session, [i for _ref, q in shown for i in _item_ids(q)])
+            for ref, payload in shown:
+                fresh = self.publication(payload, items, member, utcnow())
+                if fresh is not None:
+                    edits.append(MaxEdit(0, fresh.text, fresh.markup, ref=ref))
+        cards = await shown_max_cards(session, row.chat_id, assignment_id)  # a MAX row's chat is the MAX user
+        if cards:
+            card = await self.card(session, f)
+            edits += [MaxEdit(0, card.text, card.markup, ref=ref) for ref in cards]
         return OutMessage("", edits=tuple(edits)) if edits else None
 
     async def redraw(self, session: AsyncSession, mid: str) -> OutMessage | None:

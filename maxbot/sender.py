@@ -31,6 +31,8 @@ class MaxSender:
         self._tokens: dict[str, str] = {}  # Telegram file id → MAX token (a token may be sent any number of times)
 
     async def send(self, chat_id: int, message: OutMessage) -> str:
+        if message.menu is not None:
+            return ""  # Telegram's per-chat command menu: MAX has none (its commands are the bot's, for all)
         if message.edits:
             for edit in message.edits:
                 if isinstance(edit, MaxEdit) and edit.ref:

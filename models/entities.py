@@ -254,6 +254,10 @@ class ReportFile(Base):
     file_id: Mapped[str] = mapped_column(String(256))
     kind: Mapped[str] = mapped_column(String(16))  # document | photo
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    # A file sent on MAX (kind max_file / max_image, file_id its token): where it can be fetched from, and
+    # its name, to show it to a reviewer on Telegram.
+    url: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(256))
 
 
 class ItemMessage(Base):
@@ -281,6 +285,9 @@ class ItemCard(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    # A card shown on MAX: chat_id is the MAX user id, message_id 0, and MAX's message name in message_ref.
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    message_ref: Mapped[str | None] = mapped_column(String(128))
 
 
 class AuditEntry(Base):

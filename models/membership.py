@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from models import audit, outbox, publishing
 from models.audit import Action
+from models.channels import Channel
 from models.directory import fold
 from models.entities import Approval, Delivery, DeliveryState, Invite, Member, Organisation, OrgKind
 from models.notices import NoticeKind, notice
@@ -375,11 +376,14 @@ async def request_membership(
     admin_ids: Collection[int],
     role: str | None = None,
     position: str | None = None,
+    max_user_id: int | None = None,
 ) -> Member:
     """A pending request to join an organisation (role: the organisation's kind unless given).
 
     A second request replaces the pending (or rejected, or former) one. Raises MembershipError
     (ALREADY_MEMBER when the user is approved somewhere, ORGANISATION_NOT_FOUND, BAD_ROLE).
+    A request made on MAX (`max_user_id`) makes the requester reachable there, and the decision and
+    everything after it go there.
     """
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
@@ -398,6 +402,10 @@ async def request_membership(
     member.approved_by = None
     member.created_at = now
     member.position = position[:200] if position else None
+    if max_user_id is not None and member.max_user_id is None:
+        member.max_user_id = max_user_id
+        member.max_blocked = False
+        member.preferred_channel = str(Channel.MAX)
     await session.flush()
     approvers = await managers_of(session, organisation, admin_ids)
     await outbox.tell(

@@ -219,8 +219,24 @@ async def shown_cards(session: AsyncSession, chat_id: int, assignment_id: int, *
     """The latest cards of an item shown in a chat (message ids)."""
     rows = await session.scalars(
         select(ItemCard.message_id)
-        .where(ItemCard.assignment_id == assignment_id, ItemCard.chat_id == chat_id)
+        .where(ItemCard.assignment_id == assignment_id, ItemCard.chat_id == chat_id, ItemCard.channel == "telegram")
         .order_by(ItemCard.id.desc())
         .limit(limit)
     )
     return [int(m) for m in rows]
+
+
+async def shown_max_cards(session: AsyncSession, max_user_id: int, assignment_id: int, *, limit: int = 3) -> list[str]:
+    """The latest cards of an item shown in a member's MAX dialog (MAX message names)."""
+    rows = await session.scalars(
+        select(ItemCard.message_ref)
+        .where(
+            ItemCard.assignment_id == assignment_id,
+            ItemCard.chat_id == max_user_id,
+            ItemCard.channel == "max",
+            ItemCard.message_ref.is_not(None),
+        )
+        .order_by(ItemCard.id.desc())
+        .limit(limit)
+    )
+    return [str(m) for m in rows]

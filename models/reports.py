@@ -206,16 +206,28 @@ async def attach_to_report(
     *,
     comment: str | None = None,
     file: tuple[str, str] | None = None,
+    file_url: str | None = None,
+    file_name: str | None = None,
 ) -> StatusReport | None:
     """Add a comment and/or an evidence file (file_id, kind) to the member's own report; several files
-    may follow one another. The notices about the report wait until `finish_report`."""
+    may follow one another. The notices about the report wait until `finish_report`. A file sent on MAX
+    comes with its URL and name, so that it can be shown on Telegram too (`max_file_source`)."""
     row = await own_report(session, member, report_id)
     if row is None:
         return None
     if comment:
         row.comment = f"{row.comment}\n{comment}"[:4000] if row.comment else comment[:4000]
     if file is not None:
-        session.add(ReportFile(report_id=row.id, file_id=file[0], kind=file[1], created_at=utcnow()))
+        session.add(
+            ReportFile(
+                report_id=row.id,
+                file_id=file[0],
+                kind=file[1],
+                url=file_url,
+                name=file_name[:256] if file_name else None,
+                created_at=utcnow(),
+            )
+        )
     await session.commit()
     return row
 
@@ -277,6 +289,34 @@ async def remember_card(session: AsyncSession, *, chat_id: int, message_id: int,
     """An item card was shown: it will be brought up to date when the item's status changes."""
     session.add(ItemCard(assignment_id=assignment_id, chat_id=chat_id, message_id=message_id, created_at=utcnow()))
     await session.commit()
+
+
+async def remember_max_card(session: AsyncSession, *, max_user_id: int, mid: str, assignment_id: int) -> None:
+    """An item card shown on MAX (MAX names messages by strings): brought up to date like Telegram's."""
+    session.add(
+        ItemCard(
+            assignment_id=assignment_id,
+            chat_id=max_user_id,
+            message_id=0,
+            channel="max",
+            message_ref=mid,
+            created_at=utcnow(),
+        )
+    )
+    await session.commit()
+
+
+async def max_file_source(session: AsyncSession, token: str) -> tuple[str | None, str] | None:
+    """Where a file sent on MAX can be fetched from: (its name, its URL), or None when it was not kept."""
+    row = (
+        await session.execute(
+            select(ReportFile.name, ReportFile.url)
+            .where(ReportFile.file_id == token, ReportFile.url.is_not(None))
+            .order_by(ReportFile.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.name, str(row.url)) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -369,13 +369,17 @@ class Renderer:
         member = await session.get(Member, p["member_id"])
         if member is None or member.approval != Approval.PENDING or member.organisation_id != org.id:
             return None  # decided, withdrawn or replaced by a request elsewhere
-        who = texts.esc(member.full_name or "без имени")
-        if member.position:
-            who += f", {texts.esc(member.position)}"
-        if member.username:
-            who += f" (@{texts.esc(member.username)})"
-        text = texts.JOIN_REQUEST.format(who=who, org=name, role=texts.ROLE_SHORT.get(org.kind, ""))
-        return OutMessage(text, decision_keyboard(member.id, org.id))
+        return OutMessage(join_request(member, org), decision_keyboard(member.id, org.id))
+
+
+def join_request(member: Member, org: Organisation) -> str:
+    """What an approver reads about a request: who (name, position, username) and for which organisation."""
+    who = texts.esc(member.full_name or "без имени")
+    if member.position:
+        who += f", {texts.esc(member.position)}"
+    if member.username:
+        who += f" (@{texts.esc(member.username)})"
+    return texts.JOIN_REQUEST.format(who=who, org=texts.esc(org.name), role=texts.ROLE_SHORT.get(org.kind, ""))
 
 
 def item_button(f: ItemFacts) -> InlineKeyboardMarkup:

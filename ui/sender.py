@@ -4,6 +4,9 @@ own sender with the same four failures."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiogram import Bot
@@ -16,7 +19,15 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BotCommandScopeChat, InputMediaDocument, InputMediaPhoto, ReplyParameters
+from aiogram.types import (
+    BotCommandScopeChat,
+    BufferedInputFile,
+    InputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Message,
+    ReplyParameters,
+)
 
 from ui.render import OutMessage
 
@@ -54,11 +65,24 @@ class Sender(Protocol):
 
 
 ALBUM = 10  # Telegram's largest media group
+# Files that came through MAX (`ReportFile.kind`, the ref is a MAX token) and what they are on Telegram.
+FOREIGN_KINDS = {"max_file": "document", "max_image": "photo"}
+# (a foreign file's ref) → (file name, bytes): how a file sent on another messenger reaches Telegram.
+FileFetch = Callable[[str], Awaitable[tuple[str, bytes]]]
+
+log = logging.getLogger(__name__)
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot) -> None:
+    """Files sent on MAX are fetched once (through `fetch_foreign`, given by the wiring), uploaded, and the
+    Telegram file id kept, so a second reviewer costs no upload. A file that cannot be fetched is left
+    out: the text still says how many files there are."""
+
+    def __init__(self, bot: Bot, fetch_foreign: FileFetch | None = None) -> None:
         self.bot = bot
+        self.fetch_foreign = fetch_foreign
+        self._file_ids: dict[str, str] = {}  # MAX token → Telegram file id
+        self._uploading = asyncio.Lock()
 
     async def send(self, chat_id: int, message: OutMessage) -> int:
         try:
@@ -90,26 +114,70 @@ class TelegramSender:
     async def _files(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> int | None:
         """Evidence before the text: photos together, documents together (Telegram does not mix them in an
         album), up to ten per album. Returns the first message's id."""
+        if any(kind in FOREIGN_KINDS and ref not in self._file_ids for kind, ref in files):
+            # Reviewers of one report are sent to at the same time: the first uploads, the others wait for
+            # the file id it brings back rather than upload the same file again.
+            async with self._uploading:
+                return await self._send_evidence(chat_id, files)
+        return await self._send_evidence(chat_id, files)
+
+    async def _send_evidence(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> int | None:
         first: int | None = None
         for kind in ("photo", "document"):
-            ids = [file_id for k, file_id in files if k == kind]
-            for start in range(0, len(ids), ALBUM):
-                chunk = ids[start : start + ALBUM]
-                if len(chunk) == 1:
-                    sent = await (
-                        self.bot.send_photo(chat_id, chunk[0])
-                        if kind == "photo"
-                        else self.bot.send_document(chat_id, chunk[0])
-                    )
-                    message_ids = [sent.message_id]
-                else:
-                    album = await self.bot.send_media_group(
-                        chat_id,
-                        [InputMediaPhoto(media=f) if kind == "photo" else InputMediaDocument(media=f) for f in chunk],
-                    )
-                    message_ids = [m.message_id for m in album]
-                first = first or message_ids[0]
+            media: list[tuple[str, str | InputFile]] = []
+            for file_kind, ref in files:
+                if (FOREIGN_KINDS.get(file_kind) or file_kind) == kind:
+                    item = await self._media(file_kind, ref)
+                    if item is not None:
+                        media.append((ref, item))
+            for start in range(0, len(media), ALBUM):
+                chunk = media[start : start + ALBUM]
+                try:
+                    sent = await self._send_files(chat_id, kind, [item for _ref, item in chunk])
+                except TelegramBadRequest:
+                    if not any(isinstance(item, InputFile) for _ref, item in chunk):
+                        raise
+                    # Telegram refused a file brought from MAX (not a photo it can process, say): the
+                    # others go, and the text still says how many there are.
+                    log.warning("Telegram refused a file sent on MAX", exc_info=True)
+                    chunk = [(ref, item) for ref, item in chunk if not isinstance(item, InputFile)]
+                    if not chunk:
+                        continue
+                    sent = await self._send_files(chat_id, kind, [item for _ref, item in chunk])
+                for (ref, item), message in zip(chunk, sent, strict=False):
+                    if isinstance(item, InputFile):  # uploaded now: the next reviewer gets it by its id
+                        self._remember(ref, message)
+                first = first or sent[0].message_id
         return first
+
+    async def _send_files(self, chat_id: int, kind: str, items: list[str | InputFile]) -> list[Message]:
+        if len(items) == 1:
+            single = self.bot.send_photo if kind == "photo" else self.bot.send_document
+            return [await single(chat_id, items[0])]
+        return await self.bot.send_media_group(
+            chat_id, [InputMediaPhoto(media=f) if kind == "photo" else InputMediaDocument(media=f) for f in items]
+        )
+
+    async def _media(self, kind: str, ref: str) -> str | InputFile | None:
+        """What Telegram is sent for a file: its own file id, or a file from another messenger (uploaded)."""
+        if kind not in FOREIGN_KINDS:
+            return ref
+        if ref in self._file_ids:
+            return self._file_ids[ref]
+        if self.fetch_foreign is None:
+            return None
+        try:
+            name, content = await self.fetch_foreign(ref)
+        except Exception:  # gone, expired or unreachable: the text still counts the file
+            log.warning("a file sent on MAX could not be fetched for Telegram", exc_info=True)
+            return None
+        return BufferedInputFile(content, filename=name) if content else None
+
+    def _remember(self, ref: str, message: Message) -> None:
+        if message.document is not None:
+            self._file_ids[ref] = message.document.file_id
+        elif message.photo:
+            self._file_ids[ref] = message.photo[-1].file_id
 
     async def _edit(self, chat_id: int, message: OutMessage) -> int:
         for edit in message.edits:

@@ -46,6 +46,8 @@ class State:
     EXTENSION_REASON = "report:extension_reason"
     PUBLISH_TEXT = "publish:text"  # an admin pastes a resolution, in one message or several
     DIRECTORY_FILE = "admin:directory_file"  # after /orgs: the directory as .csv or .xlsx
+    JOIN_SEARCH = "join:search_school"  # a school's name, typed, within the municipality chosen
+    JOIN_NAME = "join:name_and_position"
 
 
 @dataclass(frozen=True, slots=True)

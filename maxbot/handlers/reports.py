@@ -3,6 +3,7 @@ snooze and answers, through the same services as the aiogram handlers (`handlers
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -29,19 +30,45 @@ from ui.keyboards import details_keyboard
 from ui.reporting import ACTION_STATUS, EVIDENCE, HELD
 
 
-def _file_of(event: MessageCreated) -> tuple[str, str] | None:
-    """A file or a photo the member sent, as (MAX token, ReportFile.kind)."""
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A file or a photo the member sent: its MAX token and kind (`ReportFile.kind`), and where it can be
+    fetched from and its name, to show it to a reviewer on Telegram."""
+
+    token: str
+    kind: str
+    url: str | None
+    name: str | None
+
+
+def _file_of(event: MessageCreated) -> SentFile | None:
     message_body = event.message.body
     for attachment in (message_body.attachments if message_body else None) or []:
         kind = str(getattr(attachment, "type", ""))
-        token = getattr(getattr(attachment, "payload", None), "token", None)
+        payload = getattr(attachment, "payload", None)
+        token = getattr(payload, "token", None)
         if token and kind in {"file", "image"}:
-            return str(token), "max_file" if kind == "file" else "max_image"
+            url = getattr(payload, "url", None)
+            name = getattr(attachment, "filename", None)
+            return SentFile(
+                str(token),
+                "max_file" if kind == "file" else "max_image",
+                str(url) if url else None,
+                str(name) if name else None,
+            )
     return None
 
 
-async def _comment(act: Act, report_id: int, text: str, file: tuple[str, str] | None) -> None:
-    saved = await reports.attach_to_report(act.session, act.member, report_id, comment=text or None, file=file)
+async def _comment(act: Act, report_id: int, text: str, file: SentFile | None) -> None:
+    saved = await reports.attach_to_report(
+        act.session,
+        act.member,
+        report_id,
+        comment=text or None,
+        file=(file.token, file.kind) if file else None,
+        file_url=file.url if file else None,
+        file_name=file.name if file else None,
+    )
     if saved is None:
         await act.context.clear()
         await act.say(texts.STALE_BUTTON)
@@ -112,7 +139,11 @@ async def on_report(press: Press, data: ReportCb) -> None:
         await press.answer(texts.MAX_OPENED)
         facts = (await load_items(act.session, [item.assignment.id]))[item.assignment.id]
         card = await act.deps.renderer.card(act.session, facts)
-        await act.say(card.text, card.markup)
+        mid = await act.say(card.text, card.markup)
+        if mid:  # a later status change, review or extension redraws it (`MaxRenderer.refresh`)
+            await reports.remember_max_card(
+                act.session, max_user_id=act.user.user_id, mid=mid, assignment_id=item.assignment.id
+            )
         return
     if data.action == ReportAction.COMMENT:
         refusal = reports.check_access(act.member, await reports.load_item(act.session, data.assignment_id))

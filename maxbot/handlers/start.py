@@ -19,6 +19,7 @@ from ui import texts
 from ui.callbacks import (
     ChannelCb,
 )
+from ui.keyboards import join_kind_keyboard
 
 
 async def on_started(event: BotStarted, act: Act) -> None:
@@ -56,7 +57,7 @@ async def _start(act: Act, payload: str) -> None:
     if member is not None and member.approval == Approval.PENDING and member.organisation is not None:
         await act.say(texts.JOIN_PENDING.format(org=texts.esc(member.organisation.name)))
         return
-    await act.say(texts.MAX_START_GUEST)
+    await act.say(texts.MAX_START_GUEST, join_kind_keyboard())  # the request wizard: maxbot/handlers/joining.py
 
 
 async def _join(act: Act, code: str) -> None:

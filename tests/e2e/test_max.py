@@ -133,8 +133,9 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
     assert saved.button_texts == ["Готово"]
     assert await press(max_emu, DIRECTOR_MAX, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
 
-    # The officer on Telegram gets the review request with the comment.
-    (review,) = await emulator.wait_for(OFFICER, timeout=10)
+    # The officer on Telegram gets the file sent on MAX, then the review request with the comment.
+    document, review = await emulator.wait_for(OFFICER, count=2, timeout=10)
+    assert document.kind == "document"
     assert "Педсовет проведён 12 февраля" in review.text
     async with app.session_factory() as session:
         report = await session.scalar(select(StatusReport).where(StatusReport.status == Status.DONE))

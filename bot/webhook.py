@@ -225,23 +225,38 @@ async def run_polling_with_metrics(settings: Settings) -> None:
         await app.engine.dispose()
 
 
+@asynccontextmanager
+async def running_max_only(app: App, port: int | None) -> AsyncIterator[str]:
+    """MAX alone: the HTTP server on `port` (None: none; 0: any free one) with /healthz, /metrics and MAX's
+    webhook path, then MAX and the elected roles. At the end the server stops taking requests first, then the
+    updates in hand finish, the delivery round in flight is recorded and MAX's connections close. Yields the
+    server's base URL ("" without one)."""
+    try:
+        server = (
+            serving(build_web_app(app, webhook=False), app.settings.webhook_host, port)
+            if port is not None
+            else contextlib.nullcontext("")
+        )
+        async with server as url:
+            await start_services(app.leadership, app.max)
+            waiting = await waiting_for_telegram(app.session_factory)
+            if waiting:
+                log.warning("%d notices wait for Telegram: they go out once the bot runs with BOT_TOKEN", waiting)
+            yield url
+    finally:
+        await stop_services(app.leadership, app.dispatcher["scheduler"], app.max)
+
+
 async def run_max_only(settings: Settings) -> None:
     """`python -m bot` without BOT_TOKEN: MAX (polling or webhook), the planner, the MAX outbox worker,
     /healthz and /metrics; nothing reaches Telegram. Serves until SIGTERM or SIGINT, then stops cleanly."""
     app = await create_app(settings)
     try:
-        async with _health_server(app) as url:
-            await start_services(app.leadership, app.max)
+        async with running_max_only(app, settings.http_port) as url:
             mode = f"webhook {settings.max_webhook_url}" if settings.max_webhook_url else "long polling"
             log.info("running on MAX alone (%s)%s", mode, f"; HTTP on {url}" if url else "")
-            waiting = await waiting_for_telegram(app.session_factory)
-            if waiting:
-                log.warning("%d notices wait for Telegram: they go out once the bot runs with BOT_TOKEN", waiting)
             await _until_signalled()
     finally:
-        # After the server has stopped taking requests: the updates in hand finish, the round in flight is
-        # recorded, MAX's connections close.
-        await stop_services(app.leadership, app.dispatcher["scheduler"], app.max)
         await app.engine.dispose()
 
 

@@ -18,9 +18,10 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.health import DELIVERY, PLANNER, Health
+from bot.health import DELIVERY, MAX_POLLING, PLANNER, Health
 from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers import get_routers
@@ -34,11 +35,12 @@ from models.calendar import WorkCalendar
 from models.channels import Channel, principal_for_max
 from models.config import Config
 from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory
+from models.entities import Delivery, DeliveryState
 from models.membership import AttemptLimiter
 from models.policy import Audience
 from models.rules import RuleConfig
-from scheduler.broadcast_progress import ProgressReporter, TelegramProgressPost
-from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell
+from scheduler.broadcast_progress import ProgressPost, ProgressReporter, TelegramProgressPost
+from scheduler.delivery import DeliveryLimits, DeliveryWorker, Doorbell, WorkerStats
 from scheduler.jobs import add_maintenance_jobs, create_scheduler
 from scheduler.leader import Leadership, Role
 from ui.menus import MENUS
@@ -86,11 +88,13 @@ def domain_config(settings: Settings) -> Config:
 class App:
     settings: Settings
     config: Config
-    bot: Bot
+    bot: Bot | None  # Telegram; None when the bot runs on MAX alone (no BOT_TOKEN)
+    # aiogram's dispatcher: Telegram's routers, and the services every mode shares (scheduler, leadership).
     dispatcher: Dispatcher
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
-    delivery: DeliveryWorker
+    delivery: DeliveryWorker  # Telegram's outbox worker; MAX's when the bot runs on MAX alone
+    senders: Senders  # every outbox worker of this instance, run together as the DELIVERY role
     metrics: Metrics
     leadership: Leadership
     health: Health
@@ -98,6 +102,8 @@ class App:
 
 
 def create_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set: the bot runs on MAX alone")
     session = None
     if settings.telegram_api_base:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
@@ -132,13 +138,26 @@ def create_dispatcher(
     return dp
 
 
-async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
+async def start_services(leadership: Leadership, max_side: MaxSide | None) -> None:
+    """What runs beside the messengers' updates, in every mode: MAX's dispatcher (and its webhook
+    subscription), then the elected roles — delivery, planner, MAX polling — where this instance leads
+    them (all at once on SQLite)."""
+    if max_side is not None:
+        await max_side.start()
+    await leadership.start()
+
+
+async def stop_services(leadership: Leadership, scheduler: AsyncIOScheduler, max_side: MaxSide | None) -> None:
     # The delivery round in flight is finished and recorded before the process exits: no lost writes.
     await leadership.stop()
     if scheduler.running:
         scheduler.shutdown(wait=False)
     if max_side is not None:
         await max_side.stop()
+
+
+async def on_shutdown(leadership: Leadership, scheduler: AsyncIOScheduler, max_side: MaxSide | None = None) -> None:
+    await stop_services(leadership, scheduler, max_side)
 
 
 async def on_startup(
@@ -148,10 +167,8 @@ async def on_startup(
     session_factory: async_sessionmaker[AsyncSession],
     max_side: MaxSide | None = None,
 ) -> None:
-    # The delivery worker and the planner start where this instance is elected (at once on SQLite).
-    await leadership.start()
-    if max_side is not None:  # MAX lives and dies with the Telegram dispatcher: one process, one lifecycle
-        await max_side.start()
+    # MAX lives and dies with the Telegram dispatcher: one process, one lifecycle.
+    await start_services(leadership, max_side)
     # Members' own menus are set through the outbox whenever their role changes; once per menu version
     # every member's is set again, so a new version reaches those who joined before it.
     async with session_factory() as session:
@@ -192,14 +209,12 @@ def create_worker(
 
 
 def progress_reporter(
-    bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings
+    bot: Bot | None, session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> ProgressReporter:
-    """The admin's broadcast progress, shown on Telegram (MAX adds its own post when it is on)."""
-    return ProgressReporter(
-        session_factory,
-        {Channel.TELEGRAM: TelegramProgressPost(bot)},
-        interval=settings.progress_edit_interval_seconds,
-    )
+    """The admin's broadcast progress, shown in the messenger he published from: Telegram's post here, MAX's
+    added by `create_max_side`. One reporter serves both workers: one message per broadcast."""
+    posts: dict[Channel, ProgressPost] = {Channel.TELEGRAM: TelegramProgressPost(bot)} if bot is not None else {}
+    return ProgressReporter(session_factory, posts, interval=settings.progress_edit_interval_seconds)
 
 
 class DatabaseUnavailableError(Exception):
@@ -236,19 +251,24 @@ async def create_app(settings: Settings) -> App:
             max_doorbell.ring()
 
         session_factory = create_session_factory(engine, on_outbox_commit=ring)
-        bot = create_bot(settings)
+        bot = create_bot(settings) if settings.bot_token is not None else None
         progress = progress_reporter(bot, session_factory, settings)  # one for both workers: one message each
-        # Files sent on MAX reach reviewers on Telegram: fetched from MAX once, then by Telegram's file id.
-        fetch_max = file_fetcher(session_factory) if settings.max_bot_token is not None else None
-        delivery = create_worker(bot, session_factory, settings, config, doorbell, progress, fetch_max)
-        dispatcher = create_dispatcher(settings, config, session_factory, delivery)
         max_side = create_max_side(settings, config, session_factory, bot, max_doorbell, progress)
+        workers: list[DeliveryWorker] = []
+        if bot is not None:
+            # Files sent on MAX reach reviewers on Telegram: fetched from MAX once, then by Telegram's file id.
+            fetch_max = file_fetcher(session_factory) if settings.max_bot_token is not None else None
+            workers.append(create_worker(bot, session_factory, settings, config, doorbell, progress, fetch_max))
+        if max_side is not None:
+            workers.append(max_side.delivery)
+        senders = Senders(tuple(workers))
+        delivery = workers[0]  # settings require a token: one of the two exists
+        dispatcher = create_dispatcher(settings, config, session_factory, delivery)
         if max_side is not None:
             dispatcher["max_side"] = max_side
-            me = max_side.app.bot  # maxapi learns the bot's username at the start of polling (GET /me)
-            dispatcher["max_username"] = lambda: me.me.username if me.me is not None else None
+            dispatcher["max_username"] = lambda: max_side.app.username  # learnt at start (GET /me)
         metrics = Metrics()
-        install_instances(settings, engine, session_factory, dispatcher, delivery, metrics)
+        install_instances(settings, engine, session_factory, dispatcher, senders, metrics, max_side)
         leadership: Leadership = dispatcher["leadership"]
     except BaseException:
         await engine.dispose()
@@ -261,10 +281,11 @@ async def create_app(settings: Settings) -> App:
         engine=engine,
         session_factory=session_factory,
         delivery=delivery,
+        senders=senders,
         max=max_side,
         metrics=metrics,
         leadership=leadership,
-        health=Health(session_factory, delivery, leadership, metrics),
+        health=Health(session_factory, senders, leadership, metrics),
     )
 
 
@@ -273,11 +294,13 @@ def install_instances(
     engine: AsyncEngine,
     session_factory: async_sessionmaker[AsyncSession],
     dispatcher: Dispatcher,
-    delivery: DeliveryWorker,
+    senders: Senders,
     metrics: Metrics,
+    max_side: MaxSide | None = None,
 ) -> None:
     """What running several instances needs: FSM state in Redis (if configured), one elected instance per
-    singleton role (the delivery worker, the planner), and the metrics of this one."""
+    singleton role (the outbox workers of both messengers, the planner, MAX's long polling), and the metrics
+    of this one."""
     if settings.redis_url:
         dispatcher.fsm.storage = create_redis_storage(settings)
     scheduler: AsyncIOScheduler = dispatcher["scheduler"]
@@ -293,22 +316,25 @@ def install_instances(
         if scheduler.running:
             scheduler.pause()
 
-    dispatcher["leadership"] = Leadership(
-        engine,
-        [
-            Role(
-                DELIVERY,
-                delivery.start,
-                delivery.stop,
-                channel=OUTBOX_CHANNEL,
-                wake=delivery.wake,
-                alive=lambda: delivery.running,
-            ),
-            Role(PLANNER, start_planner, stop_planner),
-        ],
-        retry_seconds=settings.leader_retry_seconds,
-    )
-    metrics.watch_delivery(lambda: delivery.stats)
+    roles = [
+        # One instance sends, on every messenger: each messenger's limits are per bot, kept by one worker.
+        # A commit that queued rows rings both workers' doorbells here; pg_notify reaches the leader elsewhere.
+        Role(
+            DELIVERY,
+            senders.start,
+            senders.stop,
+            channel=OUTBOX_CHANNEL,
+            wake=senders.wake,
+            alive=lambda: senders.running,
+        ),
+        Role(PLANNER, start_planner, stop_planner),
+    ]
+    if max_side is not None and not settings.max_webhook_url:
+        # MAX hands each update to whoever polls: two pollers would split (and race over) one stream.
+        polling = max_side.app
+        roles.append(Role(MAX_POLLING, polling.start_polling, polling.stop_polling, alive=lambda: polling.polling))
+    dispatcher["leadership"] = Leadership(engine, roles, retry_seconds=settings.leader_retry_seconds)
+    metrics.watch_delivery(senders.stats)
     metrics.install(dispatcher)
 
 
@@ -325,15 +351,59 @@ def create_redis_storage(settings: Settings) -> BaseStorage:
 
 
 @dataclass(slots=True)
+class Senders:
+    """The outbox workers of this instance, one per messenger, started and stopped together as the DELIVERY
+    role: exactly one instance sends, on Telegram and on MAX."""
+
+    workers: tuple[DeliveryWorker, ...]
+
+    async def start(self) -> None:
+        for worker in self.workers:
+            await worker.start()
+
+    async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
+
+    def wake(self) -> None:
+        for worker in self.workers:
+            worker.wake()
+
+    @property
+    def running(self) -> bool:
+        return all(worker.running for worker in self.workers)
+
+    def stats(self) -> WorkerStats:
+        """The workers' counters added up (for /metrics)."""
+        total = WorkerStats()
+        for worker in self.workers:
+            s = worker.stats
+            total.sent, total.blocked, total.failed = (
+                total.sent + s.sent,
+                total.blocked + s.blocked,
+                total.failed + s.failed,
+            )
+            total.retried, total.rate_limited = total.retried + s.retried, total.rate_limited + s.rate_limited
+        return total
+
+
+@dataclass(slots=True)
 class MaxSide:
-    """MAX's dispatcher and its delivery worker: a second messenger beside Telegram (maxbot/)."""
+    """MAX's dispatcher and its delivery worker: a second messenger beside Telegram, or the only one
+    (maxbot/). The worker runs with the DELIVERY role and polling with MAX_POLLING (`install_instances`);
+    in webhook mode every instance subscribes at start and takes MAX's POSTs (`bot.webhook`)."""
 
     app: MaxApp
     delivery: DeliveryWorker
+    webhook: tuple[str, str] | None = None  # (MAX_WEBHOOK_URL, MAX_WEBHOOK_SECRET); None: long polling
 
     async def start(self) -> None:
-        await self.delivery.start()
-        self.app.start_polling()
+        await self.app.start()
+        if self.webhook is not None:
+            try:
+                await self.app.subscribe(*self.webhook)
+            except Exception:  # MAX unreachable: Telegram (if any) goes on; MAX's updates wait for a restart
+                log.exception("could not subscribe MAX's webhook %s", self.webhook[0])
 
     async def stop(self) -> None:
         await self.delivery.stop()  # first: the worker sends through the client the app closes
@@ -344,16 +414,17 @@ def create_max_side(
     settings: Settings,
     config: Config,
     session_factory: async_sessionmaker[AsyncSession],
-    bot: Bot,
+    bot: Bot | None,
     doorbell: Doorbell,
     progress: ProgressReporter,
 ) -> MaxSide | None:
     """None without MAX_BOT_TOKEN. The MAX worker drains the rows routed to MAX at MAX's own rate; files that
-    came through Telegram are fetched with the Telegram bot once and uploaded to MAX."""
+    came through Telegram are fetched with the Telegram bot once and uploaded to MAX (not without one)."""
     if settings.max_bot_token is None:
         return None
 
     async def fetch_telegram(file_id: str) -> tuple[str, bytes]:
+        assert bot is not None
         file = await bot.get_file(file_id)
         data = await bot.download_file(file.file_path or "")
         name = (file.file_path or file_id).rsplit("/", 1)[-1]
@@ -365,8 +436,10 @@ def create_max_side(
         session_factory,
         config,
         timezone=settings.timezone,
-        fetch_telegram=fetch_telegram,
+        fetch_telegram=fetch_telegram if bot is not None else None,
         max_upload_bytes=settings.max_upload_bytes,
+        redis_url=settings.redis_url,
+        redis_key_prefix=settings.redis_key_prefix,
     )
     progress.add(Channel.MAX, MaxProgressPost(max_app.client))
     worker = DeliveryWorker(
@@ -382,7 +455,19 @@ def create_max_side(
         doorbell=doorbell,
         channel=Channel.MAX,
     )
-    return MaxSide(max_app, worker)
+    webhook = (settings.max_webhook_url, settings.max_webhook_secret.get_secret_value())
+    return MaxSide(max_app, worker, webhook if settings.max_webhook_url else None)
+
+
+async def waiting_for_telegram(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """Notices queued for Telegram: without BOT_TOKEN they wait (see README, «MAX»)."""
+    async with session_factory() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.channel == str(Channel.TELEGRAM), Delivery.state == DeliveryState.PENDING)
+        )
+    return int(count or 0)
 
 
 class TokenRejectedError(Exception):
@@ -395,6 +480,8 @@ async def check_token(settings: Settings, *, max_wait: float = 60.0) -> None:
     Telegram out of reach (no network yet, a server that boots before its uplink) is waited for with a
     growing pause, as aiogram's own polling does later: start_polling would otherwise stop on it.
     """
+    if settings.bot_token is None:
+        return  # MAX alone: nothing to ask Telegram
     bot = create_bot(settings)
     wait = 1.0
     try:
@@ -410,17 +497,3 @@ async def check_token(settings: Settings, *, max_wait: float = 60.0) -> None:
                 wait = min(wait * 2, max_wait)
     finally:
         await bot.session.close()
-
-
-async def run_polling(settings: Settings) -> None:
-    await check_token(settings)
-    app = await create_app(settings)
-    try:
-        await app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=True,
-            close_bot_session=True,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-        )
-    finally:
-        await app.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,21 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
 from models import outbox
-from scheduler.delivery import DeliveryWorker
 from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
 
 DELIVERY = "delivery"
 PLANNER = "planner"
+MAX_POLLING = "max_polling"  # long polling MAX: one instance (in webhook mode every instance takes POSTs)
 DB_TIMEOUT = 5.0  # a database that takes longer than this to count the outbox is as good as down
+
+
+class Worker(Protocol):
+    @property
+    def running(self) -> bool: ...
 
 
 class Health:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        delivery: DeliveryWorker,
+        delivery: Worker,  # the outbox workers of the DELIVERY role
         leadership: Leadership,
         metrics: Metrics,
     ) -> None:

@@ -58,6 +58,12 @@ class Metrics:
         self.webhook_rejected = Counter(
             "adresat_webhook_rejected", "Webhook requests refused for a wrong or missing secret", registry=r
         )
+        self.max_webhook_duplicates = Counter(
+            "adresat_max_webhook_duplicates", "MAX webhook updates dropped because they were already taken", registry=r
+        )
+        self.max_webhook_rejected = Counter(
+            "adresat_max_webhook_rejected", "MAX webhook requests refused for a wrong or missing secret", registry=r
+        )
         self.planner_tick_seconds = Histogram(
             "adresat_planner_tick_seconds", "Duration of one reminder planner tick", buckets=TICK_BUCKETS, registry=r
         )

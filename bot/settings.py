@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 # Telegram tokens are "<bot id>:<secret>"; the emulator accepts short secrets such as "123456:TEST".
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")  # MAX's rule for a subscription's secret
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./data/adresat.db"
 # The async drivers the bot runs on; a bare scheme gets its driver, as `postgres://…` URLs from hosting panels do.
 _DRIVERS = {
@@ -30,12 +31,16 @@ _DRIVERS = {
 _DRIVER_PACKAGE = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
 
 
+def _path(url: str, default: str) -> str:
+    path = urlsplit(url).path
+    return path if path and path != "/" else default
+
+
 class Settings(BaseSettings):
     """Everything the bot can be configured with; every key is listed in `.env.example`."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    bot_token: SecretStr
     database_url: str = DEFAULT_DB_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"
@@ -64,11 +69,16 @@ class Settings(BaseSettings):
 
     # MAX (maxbot/): off without a token, and then nothing else changes.
     max_bot_token: SecretStr | None = None
+    # Telegram: optional when MAX_BOT_TOKEN is set (the bot then runs on MAX alone). Declared after
+    # MAX_BOT_TOKEN so that its check sees it.
+    bot_token: SecretStr | None = Field(default=None, validate_default=True)
     max_api_base: str | None = None  # MAX's Bot API (platform-api.max.ru) or the test emulator
     max_delivery_rate_per_second: float = Field(default=25, gt=0, le=100_000)  # MAX allows about 30 per bot
     max_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()  # admins who work in MAX (their MAX user ids)
     # A notice its messenger has not delivered after this many minutes goes once to the member's other one.
     channel_fallback_minutes: float = Field(default=30, ge=0)  # 0: only a 403 falls back
+    max_webhook_url: str = ""  # empty: long polling GET /updates (one instance polls)
+    max_webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     # Running in production (several instances, webhook mode, operations).
     webhook_url: str = ""  # empty: long polling
     webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
@@ -82,10 +92,15 @@ class Settings(BaseSettings):
 
     @field_validator("bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        if not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+    def _token_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        token = value.get_secret_value().strip() if value is not None else ""
+        if not token:
+            if info.data.get("max_bot_token") is None:
+                raise ValueError("не задан — нужен токен Telegram-бота (от @BotFather), MAX_BOT_TOKEN или оба")
+            return None  # MAX alone
+        if not _TOKEN_RE.fullmatch(token):
             raise ValueError("ожидается токен вида 123456789:AA… (выдаёт @BotFather)")
-        return SecretStr(value.get_secret_value().strip())
+        return SecretStr(token)
 
     @field_validator("max_bot_token")
     @classmethod
@@ -155,10 +170,13 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_url")
     @classmethod
-    def _https_webhook(cls, value: str) -> str:
+    def _https_webhook(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
         if value and not value.lower().startswith("https://"):
             raise ValueError("Telegram принимает только адрес https://…, пример: https://bot.example.ru/webhook")
+        max_url = info.data.get("max_webhook_url")
+        if value and max_url and _path(value, "/webhook") == _path(max_url, "/max/webhook"):
+            raise ValueError("путь совпадает с путём MAX_WEBHOOK_URL: Telegram и MAX нужны разные пути")
         return value
 
     @field_validator("webhook_secret")
@@ -171,6 +189,26 @@ class Settings(BaseSettings):
         # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
         if secret and not _SECRET_RE.fullmatch(secret):
             raise ValueError("1–256 символов: латинские буквы, цифры, _ и -")
+        return SecretStr(secret)
+
+    @field_validator("max_webhook_url")
+    @classmethod
+    def _https_max_webhook(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and info.data.get("max_bot_token") is None:
+            raise ValueError("задан без MAX_BOT_TOKEN: webhook MAX нужен только боту в MAX")
+        if value and not value.lower().startswith("https://"):
+            raise ValueError("MAX принимает только адрес https://…, пример: https://bot.example.ru/max/webhook")
+        return value
+
+    @field_validator("max_webhook_secret")
+    @classmethod
+    def _max_secret_shape(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        if info.data.get("max_webhook_url") and not secret:
+            raise ValueError("обязателен, когда задан MAX_WEBHOOK_URL")
+        if secret and not _MAX_SECRET_RE.fullmatch(secret):
+            raise ValueError("5–256 символов: латинские буквы, цифры, _ и -")
         return SecretStr(secret)
 
     @field_validator("redis_url")
@@ -201,8 +239,20 @@ class Settings(BaseSettings):
     @property
     def webhook_path(self) -> str:
         """The path the webhook server listens on: the one in WEBHOOK_URL (a proxy passes it through)."""
-        path = urlsplit(self.webhook_url).path
-        return path if path and path != "/" else "/webhook"
+        return _path(self.webhook_url, "/webhook")
+
+    @property
+    def max_webhook_path(self) -> str:
+        """The path MAX's POSTs arrive on: the one in MAX_WEBHOOK_URL (a proxy passes it through)."""
+        return _path(self.max_webhook_url, "/max/webhook")
+
+    @property
+    def http_port(self) -> int | None:
+        """Where the instance's HTTP server listens (None: no server). Telegram's webhook mode: WEBHOOK_PORT;
+        otherwise METRICS_PORT, or WEBHOOK_PORT when only MAX's webhook needs a server."""
+        if self.webhook_url:
+            return self.webhook_port
+        return self.metrics_port or (self.webhook_port if self.max_webhook_url else None)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -34,6 +34,7 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
 async def running_app(settings: Settings) -> AsyncIterator[App]:
     """The app as `python -m bot` builds it, polling in a task; stopped cleanly afterwards."""
     app = await create_app(settings)
+    assert app.bot is not None, "the harness runs Telegram: BOT_TOKEN is set"
     try:
         async with polling(app.dispatcher, app.bot, allowed_updates=app.dispatcher.resolve_used_update_types()):
             yield app

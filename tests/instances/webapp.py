@@ -28,7 +28,8 @@ async def webhook_app(settings: Settings) -> AsyncIterator[tuple[App, str]]:
             await register_webhook(app)
             yield app, url
     finally:
-        await app.bot.session.close()
+        if app.bot is not None:
+            await app.bot.session.close()
         await app.engine.dispose()
 
 

@@ -21,9 +21,10 @@ import json
 import math
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -110,6 +111,10 @@ class MaxEmulator:
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_sent = 0  # updates up to this number went to the webhook
         self.webhook_failures: list[int] = []  # statuses the webhook answered other than 200
+        self.webhook_delivered: list[dict[str, Any]] = []  # updates a webhook took (answered 200), in order
+        self.webhook_routes: list[str] = []  # where posts really go (tests: the subscribed URL is a public one)
+        self.webhook_posts_by_route: Counter[str] = Counter()
+        self._webhook_turn = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -510,6 +515,20 @@ class MaxEmulator:
     def _current_subscription(self) -> dict[str, Any] | None:
         return self.subscription
 
+    def route_webhook(self, *base_urls: str) -> None:
+        """Post webhook updates to these servers in turn (as a load balancer in front of several instances
+        would), keeping the subscribed URL's path; an update a server fails is tried on the next."""
+        self.webhook_routes = [url.rstrip("/") for url in base_urls]
+        self._notify()
+
+    def _webhook_target(self, url: str) -> str:
+        if not self.webhook_routes:
+            return url
+        route = self.webhook_routes[self._webhook_turn % len(self.webhook_routes)]
+        self._webhook_turn += 1
+        self.webhook_posts_by_route[route] += 1
+        return route + (urlsplit(url).path or "/")
+
     async def _webhook_loop(self) -> None:
         """POST every new update to the subscribed URL with the secret header; retry until it answers 200."""
         async with aiohttp.ClientSession() as client:
@@ -522,7 +541,8 @@ class MaxEmulator:
                         break
                     headers = {SECRET_HEADER: sub["secret"]} if sub.get("secret") else {}
                     try:
-                        async with client.post(sub["url"], json=update, headers=headers) as response:
+                        target = self._webhook_target(sub["url"])
+                        async with client.post(target, json=update, headers=headers) as response:
                             status = response.status
                     except aiohttp.ClientError:
                         status = 0
@@ -532,6 +552,7 @@ class MaxEmulator:
                         await asyncio.sleep(0.2)  # MAX retries later (30–60 s); the emulator sooner
                         break
                     self._webhook_sent = number
+                    self.webhook_delivered.append(update)
                 else:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), timeout=1.0)

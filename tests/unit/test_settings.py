@@ -35,6 +35,10 @@ def _run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str
         ({"BOT_TOKEN": "123:ABC", "MAX_UPLOAD_MB": "-1"}, "MAX_UPLOAD_MB"),
         ({"BOT_TOKEN": "123:ABC", "DATABASE_URL": "mysql://bot@localhost/adresat"}, "DATABASE_URL"),
         ({"BOT_TOKEN": "123:ABC", "DATABASE_URL": "адресат.db"}, "DATABASE_URL"),
+        ({"BOT_TOKEN": "", "MAX_BOT_TOKEN": ""}, "BOT_TOKEN"),
+        ({"MAX_BOT_TOKEN": "max", "MAX_WEBHOOK_URL": "https://bot.example.ru/max"}, "MAX_WEBHOOK_SECRET"),
+        ({"MAX_BOT_TOKEN": "max", "MAX_WEBHOOK_URL": "http://bot.example.ru/max"}, "MAX_WEBHOOK_URL"),
+        ({"BOT_TOKEN": "123:ABC", "MAX_WEBHOOK_URL": "https://bot.example.ru/max"}, "MAX_WEBHOOK_URL"),
     ],
 )
 def test_invalid_setting_exits_2_with_one_line(env: dict[str, str], name: str, tmp_path: Path) -> None:
@@ -67,3 +71,76 @@ def test_a_bare_database_scheme_gets_its_async_driver(given: str, used: str) -> 
     from bot.settings import Settings
 
     assert Settings(bot_token="123:ABC", database_url=given, _env_file=None).database_url == used
+
+
+def test_without_any_token_the_start_names_both_ways(tmp_path: Path) -> None:
+    result = _run({}, tmp_path)
+    assert result.stderr.strip() == (
+        "Ошибка настройки BOT_TOKEN: не задан — нужен токен Telegram-бота (от @BotFather), MAX_BOT_TOKEN или оба"
+    )
+
+
+def test_max_alone_needs_no_telegram_token() -> None:
+    from bot.settings import Settings
+
+    settings = Settings(max_bot_token="max-token", _env_file=None)
+    assert settings.bot_token is None
+    assert Settings(bot_token=" ", max_bot_token="max-token", _env_file=None).bot_token is None  # BOT_TOKEN= in .env
+    assert settings.http_port is None, "MAX polls and no METRICS_PORT: no HTTP server"
+
+
+@pytest.mark.parametrize(
+    ("secret", "ok"),
+    [("abcd", False), ("abcde", True), ("A-b_9" * 51 + "x", True), ("x" * 257, False), ("with space", False),
+     ("секрет", False)],
+)  # fmt: skip
+def test_max_webhook_secret_is_5_to_256_safe_characters(secret: str, ok: bool) -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    def settings() -> Settings:
+        hook = "https://bot.example.ru/max/hook"
+        return Settings(max_bot_token="t", max_webhook_url=hook, max_webhook_secret=secret, _env_file=None)
+
+    if ok:
+        assert settings().max_webhook_secret.get_secret_value() == secret
+    else:
+        with pytest.raises(ValidationError, match="max_webhook_secret"):
+            settings()
+
+
+def test_max_webhook_path_and_port() -> None:
+    from bot.settings import Settings
+
+    def hooked(url: str, **more: int) -> Settings:
+        return Settings(
+            bot_token="123:ABC",
+            max_bot_token="t",
+            max_webhook_url=url,
+            max_webhook_secret="s3cret",
+            _env_file=None,
+            **more,  # type: ignore[arg-type]
+        )
+
+    assert hooked("https://bot.example.ru/max/hook").max_webhook_path == "/max/hook"
+    assert hooked("https://bot.example.ru/max/hook", webhook_port=8443).http_port == 8443, "MAX's POSTs: WEBHOOK_PORT"
+    assert hooked("https://bot.example.ru", metrics_port=9100).http_port == 9100, "or the health server's"
+    assert hooked("https://bot.example.ru").max_webhook_path == "/max/webhook"
+
+
+def test_telegram_and_max_webhooks_need_different_paths() -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="путь совпадает"):
+        Settings(
+            bot_token="123:ABC",
+            webhook_url="https://bot.example.ru/hook",
+            webhook_secret="tg-secret",
+            max_bot_token="t",
+            max_webhook_url="https://bot.example.ru/hook",
+            max_webhook_secret="max-secret",
+            _env_file=None,
+        )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,7 +15,7 @@ from handlers.filters import IsApprovedMember
 from models import membership
 from models.entities import Member
 from models.timeutil import local_today
-from ui import texts
+from ui import profile, texts
 from ui.callbacks import ProfileAction, ProfileCb
 from ui.keyboards import leave_keyboard, profile_keyboard, quiet_keyboard, timezone_keyboard
 
@@ -27,20 +25,8 @@ class ProfileStates(StatesGroup):
 
 
 def card(member: Member, settings: Settings) -> str:
-    zone = member.timezone or settings.timezone
-    start, end = member.quiet_start or settings.quiet_hours_start, member.quiet_end or settings.quiet_hours_end
-    quiet = "нет" if start == end else f"{start:%H:%M}–{end:%H:%M}"
-    pause = texts.ME_ACTIVE
-    if member.paused_until is not None and member.paused_until > local_today(member.timezone, settings.timezone):
-        pause = texts.ME_PAUSED.format(date=texts.fmt_date(member.paused_until))
-    return texts.ME_CARD.format(
-        name=texts.esc(member.full_name or "—"),
-        org=texts.esc(member.organisation.name if member.organisation else "—"),
-        role=texts.ROLE_NAMES.get(member.role, member.role),
-        tz=texts.TIMEZONES.get(zone, zone),
-        quiet=quiet,
-        pause=pause,
-    )
+    defaults = profile.Defaults(settings.timezone, settings.quiet_hours_start, settings.quiet_hours_end)
+    return profile.card(member, defaults, local_today(member.timezone, settings.timezone))
 
 
 async def me(message: Message, member: Member, settings: Settings) -> None:
@@ -79,15 +65,9 @@ async def on_profile(
         if isinstance(callback.message, Message):
             await callback.message.answer(texts.ME_PAUSE_ASK)
         return
-    if action == ProfileAction.SET_TIMEZONE and value in texts.TIMEZONES:
-        await membership.update_profile(session, member, timezone=value)
-    elif action == ProfileAction.SET_QUIET and value in texts.QUIET_PRESETS:
-        if value == "off":
-            start, end = time(0, 0), time(0, 0)
-        else:
-            hours = value.split("-")
-            start, end = time(int(hours[0])), time(int(hours[1]))
-        await membership.update_profile(session, member, quiet_start=start, quiet_end=end)
+    change = profile.setting_change(action, value)
+    if change is not None:
+        await membership.update_profile(session, member, **change)
     elif action == ProfileAction.LEAVE_CANCEL:
         await callback.answer()
         if isinstance(callback.message, Message):
@@ -104,29 +84,20 @@ async def on_profile(
         return
     await callback.answer(texts.ME_SAVED)
     if isinstance(callback.message, Message):
-        await edit_if_changed(callback.message, text=card(member, settings), markup=profile_keyboard())
+        markup = profile_keyboard(max_enabled=settings.max_bot_token is not None)
+        await edit_if_changed(callback.message, text=card(member, settings), markup=markup)
 
 
 async def pause_until(
     message: Message, member: Member, session: AsyncSession, settings: Settings, state: FSMContext
 ) -> None:
-    raw = (message.text or "").strip()
-    until: date | None = None
-    if raw == "0":
-        reply = texts.ME_PAUSE_OFF
-    else:
-        try:
-            until = datetime.strptime(raw, "%d.%m.%Y").date()
-        except ValueError:
-            await message.answer(texts.EXTENSION_BAD_DATE)
-            return
-        if until <= local_today(member.timezone, settings.timezone):
-            await message.answer(texts.ME_PAUSE_PAST)
-            return
-        reply = texts.ME_PAUSE_SET.format(date=texts.fmt_date(until))
+    answer = profile.read_pause(message.text or "", local_today(member.timezone, settings.timezone))
+    if not answer.ok:
+        await message.answer(answer.reply)
+        return
     await state.clear()
-    await membership.update_profile(session, member, paused_until=until)
-    await message.answer(reply)
+    await membership.update_profile(session, member, paused_until=answer.until)
+    await message.answer(answer.reply)
 
 
 def create_router() -> Router:

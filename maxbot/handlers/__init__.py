@@ -11,7 +11,7 @@ from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import MessageCallback, MessageCreated
 
-from maxbot.handlers import administration, joining, progress, publish, reports, start, tasks
+from maxbot.handlers import administration, joining, profile, progress, publish, reports, start, tasks
 from maxbot.handlers.base import Act, DepsMiddleware, MaxDeps, Press, PressHandler, TextStep
 from models import channels
 from ui import texts
@@ -19,7 +19,7 @@ from ui import texts
 __all__ = ["DepsMiddleware", "MaxDeps", "create_router", "parse_payload"]
 
 # Each feature module names the buttons it answers and the steps its dialogs wait in.
-FEATURES = (start, joining, tasks, progress, reports, administration, publish)
+FEATURES = (start, joining, profile, tasks, progress, reports, administration, publish)
 # What an admin sends outside any step, in this order: a table (the directory), then a resolution.
 UNPROMPTED = (administration.unprompted, publish.unprompted)
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = tuple(p for f in FEATURES for p in f.PRESSES)
@@ -73,6 +73,7 @@ async def on_callback(event: MessageCallback, act: Act) -> None:
 def create_router() -> Router:
     router = Router(router_id="adresat")
     start.register(router)
+    profile.register(router)
     publish.register(router)
     administration.register(router)
     router.message_created.register(tasks.on_tasks, Command("tasks"))

@@ -46,6 +46,7 @@ class State:
     EXTENSION_REASON = "report:extension_reason"
     PUBLISH_TEXT = "publish:text"  # an admin pastes a resolution, in one message or several
     DIRECTORY_FILE = "admin:directory_file"  # after /orgs: the directory as .csv or .xlsx
+    PAUSE_UNTIL = "profile:pause_until"  # /me → «Пауза напоминаний»: the date they resume
     JOIN_SEARCH = "join:search_school"  # a school's name, typed, within the municipality chosen
     JOIN_NAME = "join:name_and_position"
 

@@ -4,7 +4,6 @@ preferred messenger."""
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import BotStarted, MessageCreated
@@ -114,27 +113,6 @@ async def on_cancel(event: MessageCreated, act: Act) -> None:
     await act.say(texts.CANCELLED)
 
 
-async def on_me(event: MessageCreated, act: Act) -> None:
-    member = act.member
-    if not policy.is_approved(member) or member is None:
-        await act.say(texts.NOT_MEMBER)
-        return
-    code = await channels.issue_link_code(act.session, member, Channel.TELEGRAM, utcnow())
-    preferred = (await channels.load_reach(act.session, [member.id]))[member.id].preferred_channel()
-    text = texts.MAX_ME.format(
-        name=texts.esc(member.full_name or "коллега"),
-        org=texts.esc(member.organisation.name if member.organisation else ""),
-        channel=texts.CHANNEL_NAMES[preferred],
-        code=code,
-    )
-    other = preferred.other
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=texts.CHANNEL_PREFER.format(channel=texts.CHANNEL_NAMES[other]), callback_data=ChannelCb(channel=other)
-    )
-    await act.say(text, builder.as_markup())
-
-
 async def on_channel(press: Press, data: ChannelCb) -> None:
     act = press.act
     try:
@@ -155,7 +133,6 @@ STEPS: dict[str, TextStep] = {}
 def register(router: Router) -> None:
     router.bot_started.register(on_started)
     router.message_created.register(on_start_command, Command("start"))
-    router.message_created.register(on_me, Command("me"))
     router.message_created.register(on_link_command, Command("link"))
     router.message_created.register(on_help, Command("help"))
     router.message_created.register(on_cancel, Command("cancel"))

@@ -21,11 +21,9 @@ from sqlalchemy import select
 from bot.app import App
 from bot.health import MAX_POLLING
 from bot.webhook import build_web_app, serving
-from models import channels, membership, migrate, publishing
-from models.config import Config
+from models import channels, membership, migrate
 from models.db import create_engine, create_session_factory
 from models.entities import Approval, Member, ProcessedMaxUpdate, Status, StatusReport
-from models.parsing import parse_text
 from models.timeutil import utcnow
 from tests.e2e.harness import ADMIN_ID, add_org, make_settings, running_app
 from tests.e2e.test_max import DIRECTOR_MAX, RESOLUTION, press, publish, schools
@@ -190,16 +188,6 @@ async def _seed_director(db: str) -> None:
         await engine.dispose()
 
 
-async def _publish(db: str, admin: int) -> None:
-    engine = create_engine(db)
-    try:
-        async with create_session_factory(engine)() as session:
-            draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=admin, source_name=None)
-            await publishing.publish(session, resolution_id=draft.id, admin_chat_id=admin, config=Config())
-    finally:
-        await engine.dispose()
-
-
 async def _done_report(db: str) -> StatusReport | None:
     engine = create_engine(db)
     try:
@@ -261,8 +249,22 @@ async def test_max_alone_runs_without_bot_token_and_stops_on_sigterm(
         max_emu.press_start(DIRECTOR_MAX)
         (greeting,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
         assert "МБОУ «СШ № 1»" in greeting.text
-        await _publish(db, channels.principal_for_max(admin_max))  # published by an admin on MAX
+        # The admin publishes on MAX: the file, the preview, «Опубликовать».
+        max_emu.send_file(admin_max, "резолюция.txt", RESOLUTION.encode())
+        await max_emu.wait_until(
+            lambda: any("Опубликовать" in m.button_texts for m in max_emu.messages_to(admin_max)),
+            timeout=10,
+            what="the preview on MAX",
+        )
+        preview = next(m for m in max_emu.messages_to(admin_max) if "Опубликовать" in m.button_texts)
+        assert await press(max_emu, admin_max, preview, "Опубликовать") == texts.PUBLISH_DONE
         (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
+        # The progress message and its summary reach the admin on MAX.
+        await max_emu.wait_until(
+            lambda: any("По мессенджерам: MAX — 1" in m.text for m in max_emu.messages_to(admin_max)),
+            timeout=10,
+            what="the broadcast summary on MAX",
+        )
         assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
         assert await press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
         await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
@@ -277,6 +279,12 @@ async def test_max_alone_runs_without_bot_token_and_stops_on_sigterm(
         report = await _done_report(db)
         assert report is not None
         assert report.comment == "Педсовет проведён 12 февраля"
+        # No officer for the school: the admin reviews, on MAX.
+        await max_emu.wait_until(
+            lambda: any("Принять" in m.button_texts for m in max_emu.messages_to(admin_max)),
+            timeout=10,
+            what="the review request on MAX",
+        )
 
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(20):

@@ -1,12 +1,10 @@
-"""The same bot on MAX: the real app polls both emulators (Telegram's and MAX's) and members act on MAX."""
+"""The same bot on MAX: the real max_app polls both emulators (Telegram's and MAX's) and members act on MAX."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -15,10 +13,9 @@ from models.config import Config
 from models.entities import Approval, Assignment, Delivery, Member, Organisation, ReportFile, Status, StatusReport
 from models.parsing import parse_text
 from models.timeutil import utcnow
-from tests.e2e.harness import ADMIN_ID, add_member, add_org, make_settings, running_app
+from tests.e2e.harness import ADMIN_ID, SEMINAR, add_member, add_org, max_press
 from tests.emulator import TelegramEmulator
-from tests.max_emulator import TOKEN as MAX_TOKEN
-from tests.max_emulator import BotMessage, MaxEmulator
+from tests.max_emulator import MaxEmulator
 from ui import texts
 from ui.callbacks import ReportAction, ReportCb
 
@@ -26,33 +23,11 @@ OFFICER = 6001  # the municipal officer, on Telegram
 DIRECTOR_MAX = 770_001  # a director known only on MAX
 BOTH_TG, BOTH_MAX = 6010, 770_010  # a director on both messengers
 
-RESOLUTION = """Резолюция семинара руководителей
-
-Участники семинара рекомендуют:
-
-Общеобразовательным организациям:
-- провести педагогический совет по итогам семинара до 1 марта 2027 года;
-- разместить материалы семинара на сайте школы.
-"""
+RESOLUTION = SEMINAR
 
 
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        # A press the bot never answered leaves the user waiting: always a bug, as on Telegram.
-        emu.assert_all_callbacks_answered()
-
-
-@pytest.fixture
-async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str) -> AsyncIterator[App]:
-    settings = make_settings(emulator.base_url, database_url, max_bot_token=MAX_TOKEN, max_api_base=max_emu.base_url)
-    async with running_app(settings) as running:
-        yield running
-
-
-async def schools(app: App) -> tuple[Organisation, Organisation, Organisation]:
-    async with app.session_factory() as session:
+async def schools(max_app: App) -> tuple[Organisation, Organisation, Organisation]:
+    async with max_app.session_factory() as session:
         town = await add_org(session, "municipality", "город Смоленск")
         school = await add_org(session, "school", "МБОУ «СШ № 1»", town.id)
         other = await add_org(session, "school", "МБОУ «СШ № 2»", town.id)
@@ -60,18 +35,18 @@ async def schools(app: App) -> tuple[Organisation, Organisation, Organisation]:
     return town, school, other
 
 
-async def publish(app: App) -> None:
-    async with app.session_factory() as session:
+async def publish(max_app: App) -> None:
+    async with max_app.session_factory() as session:
         draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN_ID, source_name=None)
         await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID, config=Config())
 
 
-async def deliveries(app: App, member_id: int, *, settled: bool = True) -> list[Delivery]:
+async def deliveries(max_app: App, member_id: int, *, settled: bool = True) -> list[Delivery]:
     """The member's outbox rows, once none is pending or in flight (the worker records after sending)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 10
     while True:
-        async with app.session_factory() as session:
+        async with max_app.session_factory() as session:
             query = select(Delivery).where(Delivery.member_id == member_id).order_by(Delivery.id)
             rows = list((await session.scalars(query)).all())
         if not settled or all(r.state not in ("pending", "sending") for r in rows) or loop.time() > deadline:
@@ -79,16 +54,11 @@ async def deliveries(app: App, member_id: int, *, settled: bool = True) -> list[
         await asyncio.sleep(0.05)
 
 
-async def press(emu: MaxEmulator, user: int, message: BotMessage, text: str) -> str:
-    record = await emu.wait_answer(emu.click_button(user, message, text))
-    return record.notification or ""
-
-
 async def test_a_director_on_max_only_joins_receives_and_reports(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    _town, school, _other = await schools(app)
-    async with app.session_factory() as session:
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
         invite = await membership.create_invite(
             session,
             organisation_id=school.id,
@@ -104,7 +74,7 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
     (joined,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert "МБОУ «СШ № 1»" in joined.text
 
-    await publish(app)
+    await publish(max_app)
     (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
     # The admin's summary says through which messenger the members were reached.
     await emulator.wait_until(
@@ -116,14 +86,14 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
     assert note.buttons[0]["payload"].startswith("rep1:")  # Telegram's typed callback data, unchanged
 
-    assert await press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
+    assert await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
     await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
     assert note.button_texts[1] == "2 · Ознакомлен"
 
-    await press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
+    await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
     (card,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert "Выполнено" in card.button_texts
-    assert (await press(max_emu, DIRECTOR_MAX, card, "Выполнено")).startswith("Статус: выполнено")
+    assert (await max_press(max_emu, DIRECTOR_MAX, card, "Выполнено")).startswith("Статус: выполнено")
     (ask,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert ask.button_texts == ["Пропустить"]
     max_emu.send_text(DIRECTOR_MAX, "Педсовет проведён 12 февраля")
@@ -131,13 +101,13 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
     max_emu.send_file(DIRECTOR_MAX, "protocol.pdf", b"%PDF-1.4 protocol")
     (saved,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert saved.button_texts == ["Готово"]
-    assert await press(max_emu, DIRECTOR_MAX, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
+    assert await max_press(max_emu, DIRECTOR_MAX, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
 
     # The officer on Telegram gets the file sent on MAX, then the review request with the comment.
     document, review = await emulator.wait_for(OFFICER, count=2, timeout=10)
     assert document.kind == "document"
     assert "Педсовет проведён 12 февраля" in review.text
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         report = await session.scalar(select(StatusReport).where(StatusReport.status == Status.DONE))
         assert report is not None
         files = (await session.scalars(select(ReportFile).where(ReportFile.report_id == report.id))).all()
@@ -154,40 +124,40 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
 
 
 async def test_a_member_on_both_gets_each_notice_once_on_the_preferred_one(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    _town, school, _other = await schools(app)
-    async with app.session_factory() as session:
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
         member = await add_member(session, BOTH_TG, school)
         member.max_user_id = BOTH_MAX
         member.preferred_channel = "max"
         await session.commit()
     max_emu.press_start(BOTH_MAX)
     await max_emu.wait_for(BOTH_MAX)  # the greeting of an approved member
-    await publish(app)
+    await publish(max_app)
     (note,) = await max_emu.wait_for(BOTH_MAX, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
-    rows = await deliveries(app, member.id)
+    rows = await deliveries(max_app, member.id)
     assert [(r.channel, r.state) for r in rows] == [("max", "sent")]
     assert emulator.messages(BOTH_TG) == []
 
 
 async def test_a_telegram_403_falls_back_to_max_once(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    _town, school, _other = await schools(app)
-    async with app.session_factory() as session:
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
         member = await add_member(session, BOTH_TG, school)
         member.max_user_id = BOTH_MAX  # prefers Telegram (the default)
         await session.commit()
     max_emu.press_start(BOTH_MAX)
     await max_emu.wait_for(BOTH_MAX)
     emulator.block(BOTH_TG)
-    await publish(app)
+    await publish(max_app)
     (note,) = await max_emu.wait_for(BOTH_MAX, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
-    rows = await deliveries(app, member.id)
-    async with app.session_factory() as session:
+    rows = await deliveries(max_app, member.id)
+    async with max_app.session_factory() as session:
         refreshed = await session.get(Member, member.id)
     assert [(r.channel, r.state, r.fallback_of is not None) for r in rows] == [
         ("telegram", "blocked", False),
@@ -199,10 +169,10 @@ async def test_a_telegram_403_falls_back_to_max_once(
 
 
 async def test_forged_max_presses_are_refused_like_telegram_ones(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    _town, school, other = await schools(app)
-    async with app.session_factory() as session:
+    _town, school, other = await schools(max_app)
+    async with max_app.session_factory() as session:
         for user, org in ((DIRECTOR_MAX, school), (DIRECTOR_MAX + 1, other)):
             session.add(
                 Member(
@@ -220,10 +190,10 @@ async def test_forged_max_presses_are_refused_like_telegram_ones(
     max_emu.press_start(DIRECTOR_MAX + 1)
     await max_emu.wait_for(DIRECTOR_MAX)
     await max_emu.wait_for(DIRECTOR_MAX + 1)
-    await publish(app)
+    await publish(max_app)
     (mine,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
     await max_emu.wait_for(DIRECTOR_MAX + 1, timeout=10)
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         theirs = await session.scalar(select(Assignment).where(Assignment.organisation_id == other.id))
         assert theirs is not None
     forged = ReportCb(assignment_id=theirs.id, action=ReportAction.DONE).pack()
@@ -231,17 +201,17 @@ async def test_forged_max_presses_are_refused_like_telegram_ones(
     assert record.notification == texts.refusal("foreign")
     garbage = await max_emu.wait_answer(max_emu.click(DIRECTOR_MAX, mine, "rep1:not-a-number:dn"))
     assert garbage.notification == texts.STALE_BUTTON
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         again = await session.get(Assignment, theirs.id)
         assert again is not None
         assert again.status == Status.NEW
 
 
 async def test_a_telegram_member_links_max_from_me_and_notices_follow(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    _town, school, _other = await schools(app)
-    async with app.session_factory() as session:
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
         member = await add_member(session, BOTH_TG, school)
     await emulator.send_message(BOTH_TG, "/me")
     (card,) = await emulator.wait_for(BOTH_TG)
@@ -253,13 +223,13 @@ async def test_a_telegram_member_links_max_from_me_and_notices_follow(
     max_emu.send_text(BOTH_MAX, code)  # typed into the dialog with the bot on MAX
     (linked,) = await max_emu.wait_for(BOTH_MAX)
     assert linked.text == texts.LINK_RESULT["linked"]
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         again = await session.get(Member, member.id)
         assert again is not None
         assert (again.max_user_id, again.preferred_channel) == (BOTH_MAX, "max")
 
-    await publish(app)
+    await publish(max_app)
     (note,) = await max_emu.wait_for(BOTH_MAX, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
-    rows = await deliveries(app, member.id)
+    rows = await deliveries(max_app, member.id)
     assert [r.channel for r in rows] == ["max"]

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from bot.app import App
 from models import channels
 from models.entities import Invite, Member, Organisation
-from tests.e2e.harness import add_member, add_org, make_settings, running_app
+from tests.e2e.harness import add_member, add_org, make_settings, max_press, running_app
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import TOKEN as MAX_TOKEN
-from tests.max_emulator import BotMessage, MaxEmulator
+from tests.max_emulator import MaxEmulator
 from ui import texts
 from ui.callbacks import AdminAction, AdminCb
 
@@ -32,13 +32,6 @@ vz-1;школа;МБОУ «СШ № 1» г. Вязьмы;mo-vyazma
 
 
 @pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
-
-
-@pytest.fixture
 async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str) -> AsyncIterator[App]:
     settings = make_settings(
         emulator.base_url,
@@ -49,11 +42,6 @@ async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: st
     )
     async with running_app(settings) as running:
         yield running
-
-
-async def press(emu: MaxEmulator, user: int, message: BotMessage, text: str) -> str:
-    record = await emu.wait_answer(emu.click_button(user, message, text))
-    return record.notification or ""
 
 
 async def on_max(app: App, user: int, org: Organisation) -> Member:
@@ -77,9 +65,9 @@ async def test_the_admin_loads_the_directory_and_invites_on_max(
     max_emu.send_text(ADMIN_MAX, "/invite")
     (kinds,) = await max_emu.wait_for(ADMIN_MAX)
     assert kinds.text == texts.INVITE_CHOOSE_KIND
-    await press(max_emu, ADMIN_MAX, kinds, next(t for t in kinds.button_texts if "униципалитет" in t))
+    await max_press(max_emu, ADMIN_MAX, kinds, next(t for t in kinds.button_texts if "униципалитет" in t))
     await max_emu.wait_until(lambda: "город Смоленск" in kinds.button_texts, what="the municipalities listed")
-    assert await press(max_emu, ADMIN_MAX, kinds, "город Смоленск") == texts.MAX_INVITE_READY
+    assert await max_press(max_emu, ADMIN_MAX, kinds, "город Смоленск") == texts.MAX_INVITE_READY
     (created,) = await max_emu.wait_for(ADMIN_MAX)
     async with app.session_factory() as session:
         (invite,) = (await session.scalars(select(Invite))).all()
@@ -98,7 +86,7 @@ async def test_a_table_sent_without_orgs_is_offered_as_the_directory(app: App, m
     max_emu.send_file(ADMIN_MAX, "орг.csv", DIRECTORY.encode())
     (offer,) = await max_emu.wait_for(ADMIN_MAX)
     assert offer.text == texts.DIRECTORY_OFFER.format(name="орг.csv")
-    await press(max_emu, ADMIN_MAX, offer, "Загрузить как справочник")
+    await max_press(max_emu, ADMIN_MAX, offer, "Загрузить как справочник")
     await max_emu.wait_for(ADMIN_MAX, timeout=10)
     async with app.session_factory() as session:
         assert len((await session.scalars(select(Organisation))).all()) == 4
@@ -117,10 +105,10 @@ async def test_an_officer_on_max_invites_and_removes_only_in_his_municipality(ap
     (schools,) = await max_emu.wait_for(OFFICER_MAX)
     assert schools.button_texts[0] == "МБОУ «СШ № 1» г. Смоленска"
     assert "МБОУ «СШ № 1» г. Вязьмы" not in schools.button_texts
-    await press(max_emu, OFFICER_MAX, schools, "МБОУ «СШ № 1» г. Смоленска")
+    await max_press(max_emu, OFFICER_MAX, schools, "МБОУ «СШ № 1» г. Смоленска")
     (created,) = await max_emu.wait_for(OFFICER_MAX)
     assert "https://max.ru/" in created.text
-    assert await press(max_emu, OFFICER_MAX, created, "Отозвать приглашение") == texts.INVITE_REVOKED
+    assert await max_press(max_emu, OFFICER_MAX, created, "Отозвать приглашение") == texts.INVITE_REVOKED
     async with app.session_factory() as session:
         (revoked,) = (await session.scalars(select(Invite))).all()
     assert revoked.revoked_at is not None
@@ -146,14 +134,14 @@ async def test_an_officer_on_max_invites_and_removes_only_in_his_municipality(ap
     own_director = await on_max(app, DIRECTOR_MAX + 1, school)
     max_emu.send_text(OFFICER_MAX, "/members")
     (ask,) = await max_emu.wait_for(OFFICER_MAX)
-    await press(max_emu, OFFICER_MAX, ask, ask.button_texts[0])
+    await max_press(max_emu, OFFICER_MAX, ask, ask.button_texts[0])
     await max_emu.wait_until(lambda: "МБОУ «СШ № 1» г. Смоленска" in ask.button_texts, what="the school list")
-    await press(max_emu, OFFICER_MAX, ask, "МБОУ «СШ № 1» г. Смоленска")
+    await max_press(max_emu, OFFICER_MAX, ask, "МБОУ «СШ № 1» г. Смоленска")
     (listed,) = await max_emu.wait_for(OFFICER_MAX)
     assert own_director.full_name in listed.text
-    await press(max_emu, OFFICER_MAX, listed, listed.button_texts[0])
+    await max_press(max_emu, OFFICER_MAX, listed, listed.button_texts[0])
     (confirm,) = await max_emu.wait_for(OFFICER_MAX)
-    assert await press(max_emu, OFFICER_MAX, confirm, "Да, исключить") == texts.MEMBER_REMOVED
+    assert await max_press(max_emu, OFFICER_MAX, confirm, "Да, исключить") == texts.MEMBER_REMOVED
     async with app.session_factory() as session:
         removed = await session.get(Member, own_director.id)
     assert removed is not None

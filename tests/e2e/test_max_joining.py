@@ -1,11 +1,8 @@
 """MAX beyond the invite link: joining by request (approved on either messenger), a file sent on MAX shown to
-a reviewer on Telegram, and an item card opened on MAX kept up to date. The real app polls both emulators."""
+a reviewer on Telegram, and an item card opened on MAX kept up to date. The real max_app polls both emulators."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -13,9 +10,8 @@ from models import channels, publishing
 from models.config import Config
 from models.entities import Approval, Member, Organisation
 from models.parsing import parse_text
-from tests.e2e.harness import ADMIN_ID, add_member, add_org, make_settings, running_app
+from tests.e2e.harness import ADMIN_ID, add_member, add_org, max_press
 from tests.emulator import SentMessage, TelegramEmulator
-from tests.max_emulator import TOKEN as MAX_TOKEN
 from tests.max_emulator import BotMessage, MaxEmulator
 from ui import texts
 from ui.callbacks import JoinCb, JoinStep
@@ -35,23 +31,9 @@ RESOLUTION = """Резолюция семинара руководителей
 SCHOOL = "МБОУ «Средняя школа № 7» г. Смоленска"
 
 
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
-
-
-@pytest.fixture
-async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str) -> AsyncIterator[App]:
-    settings = make_settings(emulator.base_url, database_url, max_bot_token=MAX_TOKEN, max_api_base=max_emu.base_url)
-    async with running_app(settings) as running:
-        yield running
-
-
-async def directory(app: App, *, officer_on_max: bool = False) -> Organisation:
+async def directory(max_app: App, *, officer_on_max: bool = False) -> Organisation:
     """Two municipalities with schools, the officer of the first, and a published resolution for schools."""
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         town = await add_org(session, "municipality", "город Смоленск")
         vyazma = await add_org(session, "municipality", "Вяземский район")
         await add_org(session, "school", "МБОУ «Средняя школа № 1» г. Смоленска", town.id)
@@ -69,11 +51,6 @@ async def directory(app: App, *, officer_on_max: bool = False) -> Organisation:
     return town
 
 
-async def press(emu: MaxEmulator, user: int, message: BotMessage, text: str) -> str:
-    record = await emu.wait_answer(emu.click_button(user, message, text))
-    return record.notification or ""
-
-
 async def ask_to_join(max_emu: MaxEmulator) -> None:
     """The guest opens the bot on MAX, picks school → municipality, finds the school by typing, and asks."""
     max_emu.press_start(GUEST, name="Анна")
@@ -81,10 +58,10 @@ async def ask_to_join(max_emu: MaxEmulator) -> None:
     assert greeting.text == texts.MAX_START_GUEST
     assert greeting.button_texts[0] == "Школа (руководитель, заместитель)"
 
-    assert await press(max_emu, GUEST, greeting, "Школа (руководитель, заместитель)") == texts.MAX_JOIN_PICK
+    assert await max_press(max_emu, GUEST, greeting, "Школа (руководитель, заместитель)") == texts.MAX_JOIN_PICK
     await max_emu.wait_until(lambda: greeting.text == texts.JOIN_CHOOSE_MUNICIPALITY, what="the municipalities")
     assert greeting.button_texts == ["Вяземский район", "город Смоленск"]
-    assert await press(max_emu, GUEST, greeting, "город Смоленск") == texts.MAX_JOIN_SEARCH
+    assert await max_press(max_emu, GUEST, greeting, "город Смоленск") == texts.MAX_JOIN_SEARCH
     await max_emu.wait_until(lambda: "город Смоленск" in greeting.text, what="the schools of the town")
     assert "МБОУ «Вяземская СШ № 7»" not in greeting.button_texts  # only this municipality's schools
 
@@ -92,7 +69,7 @@ async def ask_to_join(max_emu: MaxEmulator) -> None:
     (found,) = await max_emu.wait_for(GUEST)
     assert found.text == texts.JOIN_SEARCH_FOUND.format(n=1)
     assert found.button_texts == [SCHOOL]
-    await press(max_emu, GUEST, found, SCHOOL)
+    await max_press(max_emu, GUEST, found, SCHOOL)
     await max_emu.wait_until(lambda: "ФИО и должность" in found.text, what="the question of name and position")
     assert found.button_texts == []
 
@@ -104,8 +81,8 @@ async def ask_to_join(max_emu: MaxEmulator) -> None:
     assert sent.text == texts.JOIN_SENT.format(org=texts.esc(SCHOOL))
 
 
-async def requester(app: App) -> Member:
-    async with app.session_factory() as session:
+async def requester(max_app: App) -> Member:
+    async with max_app.session_factory() as session:
         member = await session.scalar(select(Member).where(Member.user_id == channels.principal_for_max(GUEST)))
         assert member is not None
         return member
@@ -120,11 +97,11 @@ async def approved_with_open_items(max_emu: MaxEmulator) -> None:
 
 
 async def test_a_guest_on_max_asks_to_join_and_an_officer_on_telegram_approves(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await directory(app)
+    await directory(max_app)
     await ask_to_join(max_emu)
-    member = await requester(app)
+    member = await requester(max_app)
     assert (member.approval, member.max_user_id, member.preferred_channel) == (Approval.PENDING, GUEST, "max")
     assert (member.full_name, member.position) == ("Соколова Анна Игоревна", "директор")
 
@@ -137,7 +114,7 @@ async def test_a_guest_on_max_asks_to_join_and_an_officer_on_telegram_approves(
     answer = await emulator.wait_callback_answer(await emulator.click_button(OFFICER_TG, request, "Одобрить"))
     assert answer.text == texts.DECISION_APPROVED
     await approved_with_open_items(max_emu)
-    assert (await requester(app)).approval == Approval.APPROVED
+    assert (await requester(max_app)).approval == Approval.APPROVED
 
     max_emu.send_text(GUEST, "/tasks")
     (tasks,) = await max_emu.wait_for(GUEST)
@@ -145,9 +122,9 @@ async def test_a_guest_on_max_asks_to_join_and_an_officer_on_telegram_approves(
 
 
 async def test_an_officer_on_max_approves_and_a_stranger_cannot(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await directory(app, officer_on_max=True)
+    await directory(max_app, officer_on_max=True)
     max_emu.press_start(OFFICER_MAX)
     await max_emu.wait_for(OFFICER_MAX)  # the greeting of an approved member
     max_emu.press_start(STRANGER)
@@ -162,9 +139,9 @@ async def test_an_officer_on_max_approves_and_a_stranger_cannot(
     approve = request.payload_of("Одобрить")
     forged = await max_emu.wait_answer(max_emu.click(STRANGER, own, approve))
     assert forged.notification == texts.DECISION_OUTCOMES["not_allowed"]
-    assert (await requester(app)).approval == Approval.PENDING
+    assert (await requester(max_app)).approval == Approval.PENDING
 
-    assert await press(max_emu, OFFICER_MAX, request, "Одобрить") == texts.DECISION_APPROVED
+    assert await max_press(max_emu, OFFICER_MAX, request, "Одобрить") == texts.DECISION_APPROVED
     await max_emu.wait_until(lambda: request.button_texts == [], what="the decided request without buttons")
     assert "Соколова Анна Игоревна" in request.text
     assert texts.DECISION_APPROVED in request.text
@@ -177,15 +154,17 @@ async def test_an_officer_on_max_approves_and_a_stranger_cannot(
     assert len(max_emu.messages_to(GUEST)) == 6
 
 
-async def test_a_declined_request_is_told_on_max(app: App, emulator: TelegramEmulator, max_emu: MaxEmulator) -> None:
-    await directory(app)
+async def test_a_declined_request_is_told_on_max(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    await directory(max_app)
     await ask_to_join(max_emu)
     (request,) = await emulator.wait_for(OFFICER_TG, timeout=10)
     answer = await emulator.wait_callback_answer(await emulator.click_button(OFFICER_TG, request, "Отклонить"))
     assert answer.text == texts.DECISION_REJECTED
     (declined,) = await max_emu.wait_for(GUEST, timeout=10)
     assert declined.text == texts.JOIN_REJECTED.format(org=texts.esc(SCHOOL))
-    assert (await requester(app)).approval == Approval.REJECTED
+    assert (await requester(max_app)).approval == Approval.REJECTED
     max_emu.press_start(GUEST)  # may ask again
     (greeting,) = await max_emu.wait_for(GUEST)
     assert greeting.text == texts.MAX_START_GUEST
@@ -193,9 +172,9 @@ async def test_a_declined_request_is_told_on_max(app: App, emulator: TelegramEmu
 
 
 async def test_forged_join_presses_on_max_are_refused(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    town = await directory(app)
+    town = await directory(max_app)
     max_emu.press_start(GUEST)
     (greeting,) = await max_emu.wait_for(GUEST)
     # A municipality offered as a school, an organisation that does not exist, a kind the bot never offers.
@@ -213,7 +192,7 @@ async def test_forged_join_presses_on_max_are_refused(
     max_emu.send_text(GUEST, "Соколова Анна Игоревна, директор")
     (reply,) = await max_emu.wait_for(GUEST)
     assert reply.text == texts.FREE_TEXT
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         assert await session.scalar(select(Member).where(Member.user_id == channels.principal_for_max(GUEST))) is None
     assert greeting.text == texts.MAX_START_GUEST  # never edited by a refused press
     assert not [m for m in emulator.messages(OFFICER_TG) if isinstance(m, SentMessage) and "Заявка" in m.text]
@@ -225,11 +204,11 @@ DIRECTOR = 780_401  # an approved director on MAX only
 OFFICER2_TG = 6102  # a second officer of the town, on Telegram
 
 
-async def director_reports_with_a_file(app: App, max_emu: MaxEmulator, *, file_lost: bool = False) -> BotMessage:
+async def director_reports_with_a_file(max_app: App, max_emu: MaxEmulator, *, file_lost: bool = False) -> BotMessage:
     """The director opens the item's card on MAX, reports «Выполнено» with a file, and is done; the card.
     `file_lost`: MAX no longer serves the file when the review goes out (an expired link, say)."""
-    await directory(app)
-    async with app.session_factory() as session:
+    await directory(max_app)
+    async with max_app.session_factory() as session:
         school = await session.scalar(select(Organisation).where(Organisation.name == SCHOOL))
         assert school is not None
         town = await session.get(Organisation, school.municipality_id)
@@ -244,26 +223,26 @@ async def director_reports_with_a_file(app: App, max_emu: MaxEmulator, *, file_l
     max_emu.press_start(DIRECTOR)
     _greeting, note = await max_emu.wait_for(DIRECTOR, count=2, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен"]
-    await press(max_emu, DIRECTOR, note, "1 · Ознакомлен")
+    await max_press(max_emu, DIRECTOR, note, "1 · Ознакомлен")
     await max_emu.wait_until(lambda: note.button_texts == ["1 · ознакомлен · отчёт"], what="the redrawn button")
-    assert await press(max_emu, DIRECTOR, note, "1 · ознакомлен · отчёт") == texts.MAX_OPENED
+    assert await max_press(max_emu, DIRECTOR, note, "1 · ознакомлен · отчёт") == texts.MAX_OPENED
     (card,) = await max_emu.wait_for(DIRECTOR)
     assert "<b>Статус:</b> ознакомлен" in card.text
-    await press(max_emu, DIRECTOR, card, "Выполнено")
+    await max_press(max_emu, DIRECTOR, card, "Выполнено")
     (ask,) = await max_emu.wait_for(DIRECTOR)
     assert ask.text == texts.REPORT_ASK_DETAILS
     max_emu.send_file(DIRECTOR, "protocol.pdf", b"%PDF-1.4 protocol of the council")
     (saved,) = await max_emu.wait_for(DIRECTOR)
     if file_lost:
         max_emu.uploads.clear()
-    assert await press(max_emu, DIRECTOR, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
+    assert await max_press(max_emu, DIRECTOR, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
     return card
 
 
 async def test_a_file_sent_on_max_reaches_telegram_reviewers_as_a_document_uploaded_once(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    card = await director_reports_with_a_file(app, max_emu)
+    card = await director_reports_with_a_file(max_app, max_emu)
     shown: list[SentMessage] = []
     for officer in (OFFICER_TG, OFFICER2_TG):
         document, review = await emulator.wait_for(officer, count=2, timeout=10)
@@ -288,9 +267,9 @@ async def test_a_file_sent_on_max_reaches_telegram_reviewers_as_a_document_uploa
 
 
 async def test_a_max_file_that_cannot_be_fetched_still_leaves_the_review_text(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await director_reports_with_a_file(app, max_emu, file_lost=True)
+    await director_reports_with_a_file(max_app, max_emu, file_lost=True)
     (review,) = await emulator.wait_for(OFFICER_TG, timeout=10)
     assert review.kind == "text"
     assert texts.REPORT_FILES.format(n=1).strip() in review.text

@@ -1,19 +1,14 @@
 """/me and /leave on MAX: a director sets his time zone, quiet hours and a vacation pause, and leaves; a
-pending request is withdrawn; a forged settings value changes nothing. The real app polls both emulators."""
+pending request is withdrawn; a forged settings value changes nothing. The real max_app polls both emulators."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, time, timedelta
-
-import pytest
 
 from bot.app import App
 from models import channels
 from models.entities import Approval, Member
-from tests.e2e.harness import add_member, add_org, make_settings, running_app
-from tests.emulator import TelegramEmulator
-from tests.max_emulator import TOKEN as MAX_TOKEN
+from tests.e2e.harness import add_member, add_org
 from tests.max_emulator import BotMessage, MaxEmulator
 from ui import texts
 from ui.callbacks import ProfileAction, ProfileCb
@@ -21,22 +16,8 @@ from ui.callbacks import ProfileAction, ProfileCb
 DIRECTOR = 770_201
 
 
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
-
-
-@pytest.fixture
-async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str) -> AsyncIterator[App]:
-    settings = make_settings(emulator.base_url, database_url, max_bot_token=MAX_TOKEN, max_api_base=max_emu.base_url)
-    async with running_app(settings) as running:
-        yield running
-
-
-async def director(app: App, approval: str = Approval.APPROVED) -> int:
-    async with app.session_factory() as session:
+async def director(max_app: App, approval: str = Approval.APPROVED) -> int:
+    async with max_app.session_factory() as session:
         town = await add_org(session, "municipality", "город Смоленск")
         school = await add_org(session, "school", "МБОУ «СШ № 1»", town.id)
         member = await add_member(session, channels.principal_for_max(DIRECTOR), school, name="Ирина Петрова")
@@ -45,8 +26,8 @@ async def director(app: App, approval: str = Approval.APPROVED) -> int:
         return member.id
 
 
-async def member_row(app: App, member_id: int) -> Member:
-    async with app.session_factory() as session:
+async def member_row(max_app: App, member_id: int) -> Member:
+    async with max_app.session_factory() as session:
         found = await session.get(Member, member_id)
         assert found is not None
         return found
@@ -56,8 +37,8 @@ async def press(emu: MaxEmulator, message: BotMessage, text: str) -> str:
     return (await emu.wait_answer(emu.click_button(DIRECTOR, message, text))).notification or ""
 
 
-async def test_a_director_on_max_sets_his_profile(app: App, max_emu: MaxEmulator) -> None:
-    member_id = await director(app)
+async def test_a_director_on_max_sets_his_profile(max_app: App, max_emu: MaxEmulator) -> None:
+    member_id = await director(max_app)
     max_emu.send_text(DIRECTOR, "/me")
     (card,) = await max_emu.wait_for(DIRECTOR)
     assert "Ирина Петрова" in card.text
@@ -73,14 +54,14 @@ async def test_a_director_on_max_sets_his_profile(app: App, max_emu: MaxEmulator
     await max_emu.wait_until(lambda: "без тихих часов" in card.button_texts, what="the presets")
     await press(max_emu, card, "22:00–08:00")
     await max_emu.wait_until(lambda: "22:00–08:00" in card.text, what="the quiet hours shown")
-    saved = await member_row(app, member_id)
+    saved = await member_row(max_app, member_id)
     assert saved.timezone == "Europe/Samara"
     assert (saved.quiet_start, saved.quiet_end) == (time(22), time(8))
 
     # A forged value: the zone stays.
     forged = ProfileCb(action=ProfileAction.SET_TIMEZONE, value="Mars/Olympus").pack()
     assert (await max_emu.wait_answer(max_emu.click(DIRECTOR, card, forged))).notification == texts.STALE_BUTTON
-    assert (await member_row(app, member_id)).timezone == "Europe/Samara"
+    assert (await member_row(max_app, member_id)).timezone == "Europe/Samara"
 
     await press(max_emu, card, "Пауза напоминаний (отпуск)")
     (ask,) = await max_emu.wait_for(DIRECTOR)
@@ -92,28 +73,28 @@ async def test_a_director_on_max_sets_his_profile(app: App, max_emu: MaxEmulator
     max_emu.send_text(DIRECTOR, f"{until:%d.%m.%Y}")
     (paused,) = await max_emu.wait_for(DIRECTOR)
     assert paused.text == texts.ME_PAUSE_SET.format(date=texts.fmt_date(until))
-    assert (await member_row(app, member_id)).paused_until == until
+    assert (await member_row(max_app, member_id)).paused_until == until
 
 
-async def test_a_director_on_max_leaves_after_confirming(app: App, max_emu: MaxEmulator) -> None:
-    member_id = await director(app)
+async def test_a_director_on_max_leaves_after_confirming(max_app: App, max_emu: MaxEmulator) -> None:
+    member_id = await director(max_app)
     max_emu.send_text(DIRECTOR, "/leave")
     (ask,) = await max_emu.wait_for(DIRECTOR)
     assert ask.text == texts.LEAVE_ASK.format(org="МБОУ «СШ № 1»")
     assert await press(max_emu, ask, "Нет, остаться") == texts.LEAVE_KEPT
-    assert (await member_row(app, member_id)).approval == Approval.APPROVED
+    assert (await member_row(max_app, member_id)).approval == Approval.APPROVED
     max_emu.send_text(DIRECTOR, "/leave")
     (again,) = await max_emu.wait_for(DIRECTOR)
     assert await press(max_emu, again, "Да, выйти") == texts.LEAVE_DONE
-    left = await member_row(app, member_id)
+    left = await member_row(max_app, member_id)
     assert left.approval != Approval.APPROVED or not left.active
     max_emu.send_text(DIRECTOR, "/tasks")
     (refused,) = await max_emu.wait_for(DIRECTOR)
     assert refused.text == texts.NOT_MEMBER
 
 
-async def test_leave_withdraws_a_pending_request_on_max(app: App, max_emu: MaxEmulator) -> None:
-    await director(app, approval=Approval.PENDING)
+async def test_leave_withdraws_a_pending_request_on_max(max_app: App, max_emu: MaxEmulator) -> None:
+    await director(max_app, approval=Approval.PENDING)
     max_emu.send_text(DIRECTOR, "/leave")
     (done,) = await max_emu.wait_for(DIRECTOR)
     assert done.text == texts.JOIN_WITHDRAWN.format(org="МБОУ «СШ № 1»")

@@ -5,9 +5,7 @@ and the resolution's screen says how many members each messenger reached, once M
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select, update
 
 from bot.app import App
@@ -15,9 +13,8 @@ from models import channels, publishing
 from models.config import Config
 from models.entities import Approval, Delivery, DeliveryState, Member, Organisation, Resolution
 from models.parsing import parse_text
-from tests.e2e.harness import ADMIN_ID, add_member, add_org, make_settings, running_app
+from tests.e2e.harness import ADMIN_ID, add_member, add_org
 from tests.emulator import SentMessage, TelegramEmulator
-from tests.max_emulator import TOKEN as MAX_TOKEN
 from tests.max_emulator import BotMessage, MaxEmulator
 from ui import texts
 from ui.callbacks import ProgressCb, ProgressLevel
@@ -37,20 +34,6 @@ RESOLUTION = f"""{TITLE}
 """
 
 
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
-
-
-@pytest.fixture
-async def app(emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str) -> AsyncIterator[App]:
-    settings = make_settings(emulator.base_url, database_url, max_bot_token=MAX_TOKEN, max_api_base=max_emu.base_url)
-    async with running_app(settings) as running:
-        yield running
-
-
 def max_member(user: int, org: Organisation) -> Member:
     return Member(
         user_id=channels.principal_for_max(user),
@@ -63,12 +46,12 @@ def max_member(user: int, org: Organisation) -> Member:
     )
 
 
-async def settled(app: App) -> None:
+async def settled(max_app: App) -> None:
     """Every queued message is sent and recorded as sent (the worker records after sending)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 10
     while loop.time() < deadline:
-        async with app.session_factory() as session:
+        async with max_app.session_factory() as session:
             busy = await session.scalar(
                 select(Delivery.id).where(Delivery.state.in_([DeliveryState.PENDING, DeliveryState.SENDING])).limit(1)
             )
@@ -78,11 +61,11 @@ async def settled(app: App) -> None:
     raise AssertionError("the outbox did not drain")
 
 
-async def setup_region(app: App, emulator: TelegramEmulator, max_emu: MaxEmulator, *, on_max: bool = True) -> None:
+async def setup_region(max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator, *, on_max: bool = True) -> None:
     """Smolensk: an officer and the director of school № 1 on MAX (or both on Telegram), the director of
     school № 2 on Telegram; Vyazma: a school whose director is on Telegram. A two-item resolution reaches
     the three schools."""
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         town = await add_org(session, "municipality", "город Смоленск")
         school = await add_org(session, "school", "МБОУ «СШ № 1»", town.id)
         other = await add_org(session, "school", "МБОУ «СШ № 2»", town.id)
@@ -101,14 +84,14 @@ async def setup_region(app: App, emulator: TelegramEmulator, max_emu: MaxEmulato
         max_emu.press_start(DIRECTOR_MAX)
         await max_emu.wait_for(OFFICER_MAX)
         await max_emu.wait_for(DIRECTOR_MAX)
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         draft = await publishing.save_draft(session, parse_text(RESOLUTION), created_by=ADMIN_ID, source_name=None)
         await publishing.publish(session, resolution_id=draft.id, admin_chat_id=ADMIN_ID, config=Config())
     if on_max:
         await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
     await emulator.wait_for(DIRECTOR_TG, timeout=10)
     await emulator.wait_for(VYAZMA_TG, timeout=10)
-    await settled(app)
+    await settled(max_app)
 
 
 async def max_drill(max_emu: MaxEmulator, screen: BotMessage, button: str, expect: str) -> None:
@@ -122,9 +105,9 @@ async def max_drill(max_emu: MaxEmulator, screen: BotMessage, button: str, expec
 
 
 async def test_an_officer_on_max_drills_down_reminds_the_laggards_and_gets_the_chart(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await setup_region(app, emulator, max_emu)
+    await setup_region(max_app, emulator, max_emu)
     max_emu.send_text(OFFICER_MAX, "/progress")
     (screen,) = await max_emu.wait_for(OFFICER_MAX)
     assert "закрыто 0 из 4" in screen.text  # his two schools only
@@ -143,7 +126,7 @@ async def test_an_officer_on_max_drills_down_reminds_the_laggards_and_gets_the_c
     assert "МБОУ «СШ № 2»: нет ответа 2" in screen.text
     nudged = await max_emu.wait_answer(max_emu.click_button(OFFICER_MAX, screen, "🔔 Напомнить им сейчас"))
     assert nudged.notification == "Поставлено в очередь напоминаний: 2 (организаций: 2)."
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.key.like("ndg:%")))).all()
         assert sorted((r.channel, r.chat_id) for r in rows) == [
             ("max", DIRECTOR_MAX),  # the lagging director on MAX is reminded there
@@ -168,12 +151,12 @@ async def test_an_officer_on_max_drills_down_reminds_the_laggards_and_gets_the_c
 
 
 async def test_forged_max_presses_beyond_ones_scope_are_refused(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await setup_region(app, emulator, max_emu)
+    await setup_region(max_app, emulator, max_emu)
     max_emu.send_text(OFFICER_MAX, "/progress")
     (screen,) = await max_emu.wait_for(OFFICER_MAX)
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         vyazma = await session.scalar(select(Organisation).where(Organisation.name == "Вяземский район"))
         assert vyazma is not None
         school = await session.scalar(select(Organisation).where(Organisation.municipality_id == vyazma.id))
@@ -204,7 +187,7 @@ async def test_forged_max_presses_beyond_ones_scope_are_refused(
     assert max_emu.messages_to(OFFICER_MAX)[-1] is screen  # no chart of Vyazma
     assert max_emu.messages_to(DIRECTOR_MAX)[-1] is note
     assert max_emu.uploads == {}
-    async with app.session_factory() as session:
+    async with max_app.session_factory() as session:
         assert (await session.scalars(select(Delivery.id).where(Delivery.key.like("ndg:%")))).all() == []
 
 
@@ -225,17 +208,17 @@ async def admin_region_screen(emulator: TelegramEmulator) -> SentMessage:
 
 
 async def test_the_region_screen_says_how_many_each_messenger_reached(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await setup_region(app, emulator, max_emu)
+    await setup_region(max_app, emulator, max_emu)
     screen = await admin_region_screen(emulator)
     assert "Доставлено участникам: Telegram — 2, MAX — 1" in screen.text
 
 
 async def test_a_telegram_only_region_gets_no_per_messenger_line(
-    app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:
-    await setup_region(app, emulator, max_emu, on_max=False)
+    await setup_region(max_app, emulator, max_emu, on_max=False)
     screen = await admin_region_screen(emulator)
     assert "город Смоленск: закрыто 0 из 4" in screen.text
     assert "Доставлено участникам" not in screen.text

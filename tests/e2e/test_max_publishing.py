@@ -13,7 +13,7 @@ from bot.app import App
 from models import channels, publishing
 from models.entities import Member, Resolution, ResolutionState
 from models.parsing import parse_text
-from tests.e2e.harness import ADMIN_ID, add_member, add_org, make_settings, running_app
+from tests.e2e.harness import ADMIN_ID, SEMINAR, add_member, add_org, make_settings, max_press, running_app
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import TOKEN as MAX_TOKEN
 from tests.max_emulator import BotMessage, MaxEmulator
@@ -24,21 +24,7 @@ ADMIN_MAX = 880_001  # the regional admin, in MAX only
 DIRECTOR_MAX = 770_001  # a director of school 1, on MAX
 DIRECTOR_TG = 6002  # a director of school 2, on Telegram
 
-RESOLUTION = """Резолюция семинара руководителей
-
-Участники семинара рекомендуют:
-
-Общеобразовательным организациям:
-- провести педагогический совет по итогам семинара до 1 марта 2027 года;
-- разместить материалы семинара на сайте школы.
-"""
-
-
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
+RESOLUTION = SEMINAR
 
 
 @pytest.fixture
@@ -70,11 +56,6 @@ async def region(app: App, emu: MaxEmulator) -> None:
         await session.commit()
 
 
-async def press(emu: MaxEmulator, user: int, message: BotMessage, text: str) -> str:
-    record = await emu.wait_answer(emu.click_button(user, message, text))
-    return record.notification or ""
-
-
 async def preview_of(emu: MaxEmulator) -> BotMessage:
     """The preview's last message: the one with «Опубликовать»."""
     await emu.wait_until(
@@ -93,7 +74,7 @@ async def test_an_admin_on_max_publishes_a_file_and_follows_it_there(
     assert "Общеобразовательным организациям" in everything
     assert "срок 1 марта 2027 г." in everything  # the due date, as parsed
 
-    assert await press(max_emu, ADMIN_MAX, preview, "Опубликовать") == texts.PUBLISH_DONE
+    assert await max_press(max_emu, ADMIN_MAX, preview, "Опубликовать") == texts.PUBLISH_DONE
     # Both directors get it, each in their own messenger.
     (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
@@ -110,13 +91,13 @@ async def test_an_admin_on_max_publishes_a_file_and_follows_it_there(
     assert not emulator.messages(ADMIN_ID)
 
     # The director on MAX reports «Выполнено»; the school has no officer, so the admin reviews, on MAX.
-    assert await press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == texts.REPORT_ACK
+    assert await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == texts.REPORT_ACK
     await max_emu.wait_until(lambda: note.button_texts[0].endswith("отчёт"), what="the redrawn button")
-    await press(max_emu, DIRECTOR_MAX, note, note.button_texts[0])
+    await max_press(max_emu, DIRECTOR_MAX, note, note.button_texts[0])
     (card,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=5)
-    await press(max_emu, DIRECTOR_MAX, card, "Выполнено")
+    await max_press(max_emu, DIRECTOR_MAX, card, "Выполнено")
     (ask,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=5)
-    await press(max_emu, DIRECTOR_MAX, ask, ask.button_texts[0])  # «Готово»: nothing to add
+    await max_press(max_emu, DIRECTOR_MAX, ask, ask.button_texts[0])  # «Готово»: nothing to add
     await max_emu.wait_until(
         lambda: any("Принять" in m.button_texts for m in max_emu.messages_to(ADMIN_MAX)),
         timeout=10,
@@ -124,7 +105,7 @@ async def test_an_admin_on_max_publishes_a_file_and_follows_it_there(
     )
     review = next(m for m in max_emu.messages_to(ADMIN_MAX) if "Принять" in m.button_texts)
     assert "МБОУ «СШ № 1»" in review.text
-    assert await press(max_emu, ADMIN_MAX, review, "Принять") == texts.REVIEW_ACCEPTED
+    assert await max_press(max_emu, ADMIN_MAX, review, "Принять") == texts.REVIEW_ACCEPTED
 
 
 async def test_a_pasted_resolution_in_parts_and_a_withdrawal(app: App, max_emu: MaxEmulator) -> None:
@@ -138,20 +119,20 @@ async def test_a_pasted_resolution_in_parts_and_a_withdrawal(app: App, max_emu: 
     assert more.text == texts.PASTE_MORE.format(n=1)
     max_emu.send_text(ADMIN_MAX, "Общеобразовательным" + tail)  # shorter: the last part
     preview = await preview_of(max_emu)
-    assert await press(max_emu, ADMIN_MAX, preview, "Опубликовать") == texts.PUBLISH_DONE
+    assert await max_press(max_emu, ADMIN_MAX, preview, "Опубликовать") == texts.PUBLISH_DONE
 
     max_emu.send_text(ADMIN_MAX, "/resolutions")
     await max_emu.wait_until(
         lambda: any("Отозвать" in m.button_texts for m in max_emu.messages_to(ADMIN_MAX)), what="/resolutions"
     )
     listed = next(m for m in max_emu.messages_to(ADMIN_MAX) if "Отозвать" in m.button_texts)
-    await press(max_emu, ADMIN_MAX, listed, "Отозвать")
+    await max_press(max_emu, ADMIN_MAX, listed, "Отозвать")
     await max_emu.wait_until(
         lambda: any(texts.WITHDRAW_ASK.split("{")[0] in m.text for m in max_emu.messages_to(ADMIN_MAX)),
         what="the withdrawal question",
     )
     confirm = next(m for m in reversed(max_emu.messages_to(ADMIN_MAX)) if m.buttons)
-    done = await press(max_emu, ADMIN_MAX, confirm, confirm.button_texts[0])
+    done = await max_press(max_emu, ADMIN_MAX, confirm, confirm.button_texts[0])
     assert done.startswith(texts.WITHDRAW_DONE.split("{")[0])
     async with app.session_factory() as session:
         (state,) = (await session.scalars(select(Resolution.state))).all()

@@ -25,8 +25,8 @@ from models import channels, membership, migrate
 from models.db import create_engine, create_session_factory
 from models.entities import Approval, Member, ProcessedMaxUpdate, Status, StatusReport
 from models.timeutil import utcnow
-from tests.e2e.harness import ADMIN_ID, add_org, make_settings, running_app
-from tests.e2e.test_max import DIRECTOR_MAX, RESOLUTION, press, publish, schools
+from tests.e2e.harness import ADMIN_ID, SEMINAR, add_org, make_settings, max_press, running_app
+from tests.e2e.test_max import DIRECTOR_MAX, publish, schools
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import TOKEN as MAX_TOKEN
 from tests.max_emulator import MaxEmulator
@@ -38,13 +38,6 @@ PATH = "/max/hook"
 SECRET = "max-Hook_secret-1"
 HEADER = "X-Max-Bot-Api-Secret"
 STRANGER = 770_500  # a MAX user who is no member
-
-
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
 
 
 @pytest.fixture
@@ -97,7 +90,7 @@ async def test_a_start_and_a_press_come_by_webhook(hooked: tuple[App, str], max_
 
     await publish(app)
     (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
-    assert await press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
+    assert await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
     await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
     assert max_emu.webhook_failures == []
     kinds = [u["update_type"] for u in max_emu.webhook_delivered]
@@ -125,7 +118,7 @@ async def test_a_post_with_a_wrong_secret_is_refused_and_not_handled(
 
     max_emu.subscription["secret"] = SECRET  # MAX's next try carries the right secret: handled, once
     (reply,) = await max_emu.wait_for(STRANGER)
-    assert reply.text == texts.MAX_HELP
+    assert reply.text == texts.MAX_HELP.format(max_id=STRANGER)
     await asyncio.sleep(0.3)
     assert len(max_emu.messages_to(STRANGER)) == 1
 
@@ -250,14 +243,14 @@ async def test_max_alone_runs_without_bot_token_and_stops_on_sigterm(
         (greeting,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
         assert "МБОУ «СШ № 1»" in greeting.text
         # The admin publishes on MAX: the file, the preview, «Опубликовать».
-        max_emu.send_file(admin_max, "резолюция.txt", RESOLUTION.encode())
+        max_emu.send_file(admin_max, "резолюция.txt", SEMINAR.encode())
         await max_emu.wait_until(
             lambda: any("Опубликовать" in m.button_texts for m in max_emu.messages_to(admin_max)),
             timeout=10,
             what="the preview on MAX",
         )
         preview = next(m for m in max_emu.messages_to(admin_max) if "Опубликовать" in m.button_texts)
-        assert await press(max_emu, admin_max, preview, "Опубликовать") == texts.PUBLISH_DONE
+        assert await max_press(max_emu, admin_max, preview, "Опубликовать") == texts.PUBLISH_DONE
         (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
         # The progress message and its summary reach the admin on MAX.
         await max_emu.wait_until(
@@ -266,16 +259,16 @@ async def test_max_alone_runs_without_bot_token_and_stops_on_sigterm(
             what="the broadcast summary on MAX",
         )
         assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
-        assert await press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
+        assert await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
         await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
-        await press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
+        await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
         (card,) = await max_emu.wait_for(DIRECTOR_MAX)
-        assert (await press(max_emu, DIRECTOR_MAX, card, "Выполнено")).startswith("Статус: выполнено")
+        assert (await max_press(max_emu, DIRECTOR_MAX, card, "Выполнено")).startswith("Статус: выполнено")
         (ask,) = await max_emu.wait_for(DIRECTOR_MAX)
         assert ask.button_texts == ["Пропустить"]
         max_emu.send_text(DIRECTOR_MAX, "Педсовет проведён 12 февраля")
         (saved,) = await max_emu.wait_for(DIRECTOR_MAX)
-        assert await press(max_emu, DIRECTOR_MAX, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
+        assert await max_press(max_emu, DIRECTOR_MAX, saved, "Готово") == texts.REPORT_SENT_TO_REVIEW
         report = await _done_report(db)
         assert report is not None
         assert report.comment == "Педсовет проведён 12 февраля"

@@ -37,12 +37,7 @@ async def help_(message: Message, settings: Settings, member: Member | None) -> 
     and an admin their own commands."""
     assert message.from_user is not None
     audience = policy.audience(policy.Actor(message.from_user.id, member), settings.admin_ids)
-    text = {
-        policy.Audience.GUEST: texts.HELP_GUEST,
-        policy.Audience.MEMBER: texts.HELP_MEMBER,
-        policy.Audience.OFFICER: texts.HELP_OFFICER,
-        policy.Audience.ADMIN: texts.HELP_ADMIN.format(limit=f"{settings.max_upload_mb:g}"),
-    }[audience]
+    text = texts.help_for(audience, settings.max_upload_mb)
     await message.answer(text)
 
 

@@ -12,14 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +21,7 @@ from models.channels import Channel
 from models.entities import Broadcast, Delivery, DeliveryState, Resolution
 from models.timeutil import utcnow
 from ui.keyboards import resend_keyboard
-from ui.sender import BlockedError, RateLimitedError, RejectedError, SendError, TransientError
+from ui.sender import RateLimitedError, SendError, TransientError, translated
 from ui.texts import progress_text, unconfirmed_block
 
 log = logging.getLogger(__name__)
@@ -52,25 +44,19 @@ class TelegramProgressPost:
         try:
             return str((await self.bot.send_message(chat_id, text, reply_markup=markup)).message_id)
         except Exception as exc:
-            raise _translated(exc) from exc
+            failure = translated(exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
     async def edit(self, chat_id: int, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
         try:
             await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(ref), reply_markup=markup)
         except Exception as exc:
-            raise _translated(exc) from exc
-
-
-def _translated(exc: Exception) -> Exception:
-    if isinstance(exc, TelegramRetryAfter):
-        return RateLimitedError(exc.message, exc.retry_after)
-    if isinstance(exc, TelegramForbiddenError):
-        return BlockedError(exc.message)
-    if isinstance(exc, (TelegramBadRequest, TelegramNotFound)):
-        return RejectedError(exc.message)
-    if isinstance(exc, (TelegramServerError, TelegramNetworkError, TimeoutError, OSError)):
-        return TransientError(str(exc))
-    return exc
+            failure = translated(exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
 
 def publisher(admin_chat_id: int) -> tuple[Channel, int]:

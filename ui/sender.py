@@ -58,6 +58,19 @@ class TransientError(SendError):
     """Network errors and 5xx: worth another attempt later."""
 
 
+def translated(exc: Exception) -> SendError | None:
+    """Telegram's failure in the delivery worker's terms (None: not one of Telegram's)."""
+    if isinstance(exc, TelegramRetryAfter):
+        return RateLimitedError(f"429 retry_after={exc.retry_after}", exc.retry_after)
+    if isinstance(exc, TelegramForbiddenError):
+        return BlockedError(exc.message)
+    if isinstance(exc, (TelegramBadRequest, TelegramNotFound)):
+        return RejectedError(exc.message)
+    if isinstance(exc, (TelegramServerError, TelegramNetworkError, TimeoutError, OSError)):
+        return TransientError(str(exc))
+    return None
+
+
 class Sender(Protocol):
     async def send(self, chat_id: int, message: OutMessage) -> int | str:
         """Send; returns the message id (MAX: its string `mid`) or raises a SendError."""
@@ -101,14 +114,11 @@ class TelegramSender:
                     ReplyParameters(message_id=first_file, allow_sending_without_reply=True) if first_file else None
                 ),
             )
-        except TelegramRetryAfter as exc:
-            raise RateLimitedError(f"429 retry_after={exc.retry_after}", exc.retry_after) from exc
-        except TelegramForbiddenError as exc:
-            raise BlockedError(exc.message) from exc
-        except (TelegramBadRequest, TelegramNotFound) as exc:
-            raise RejectedError(exc.message) from exc
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
-            raise TransientError(str(exc)) from exc
+        except Exception as exc:
+            failure = translated(exc)
+            if failure is None:
+                raise
+            raise failure from exc
         return sent.message_id
 
     async def _files(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> int | None:

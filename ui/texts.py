@@ -163,6 +163,16 @@ HELP_ADMIN = (
     "/cancel — прервать ввод\n/help — эта справка"
 )
 
+
+def help_for(audience: str, upload_mb: float) -> str:
+    """/help for the role of whoever asks (a `models.policy.Audience` value), on either messenger."""
+    return {
+        "guest": HELP_GUEST,
+        "member": HELP_MEMBER,
+        "officer": HELP_OFFICER,
+        "admin": HELP_ADMIN.format(limit=f"{upload_mb:g}"),
+    }[audience]
+
 UNKNOWN_COMMAND = "Такой команды нет. Список команд — /help."
 FREE_TEXT = "Я не веду переписку в свободной форме. Что я умею — /help."
 MEMBER_FREE_TEXT = (
@@ -881,13 +891,6 @@ MAX_START_GUEST = (
 )
 MAX_JOIN_PICK = "Выберите из списка"
 MAX_JOIN_SEARCH = "Выберите школу из списка или напишите часть её названия."
-MAX_HELP = (
-    "<b>Команды</b>\n/tasks — мои открытые пункты\n/progress — ход исполнения\n"
-    "/me — профиль: часовой пояс, тихие часы, отпуск, подключение Telegram\n/leave — выйти из организации\n"
-    "/cancel — отменить ввод\n\n"
-    "Под каждым пунктом — кнопки: «Ознакомлен», затем статус и отчёт с комментарием и файлами.\n\n"
-    "Ваш id в MAX: {max_id}."
-)
 MAX_ME = (
     "Уведомления приходят в: {channel}\n"
     "Чтобы получать уведомления и в Telegram, пришлите боту в Telegram: <b>/link {code}</b> "
@@ -911,16 +914,11 @@ LINK_RESULT = {
 MAX_OPENED = "Открываю пункт"
 MAX_ASKED = "Жду ваш ответ сообщением"
 MAX_READING = "Читаю…"
+MAX_ID_LINE = "Ваш id в MAX: {max_id} (администраторов указывают в MAX_ADMIN_IDS)."
 MAX_INVITE_READY = "Приглашение создано"
 MAX_OPENED_LIST = "Список участников"
 MAX_ASKED_CONFIRM = "Подтвердите ниже"
 MAX_PREVIEW_UPDATED = "Изменено — обновлённый разбор ниже."
-MAX_ADMIN_HELP = (
-    "<b>Команды администратора</b>\n/start — состояние региона\n/publish — опубликовать резолюцию (или просто "
-    "пришлите файл .docx, .odt, .rtf, .pdf, .txt)\n/resolutions — опубликованные, отзыв\n/progress — ход исполнения\n"
-    "/invite — приглашения\n/members — участники\n/orgs — загрузить справочник организаций\n"
-    "/cancel — отменить ввод\n\nВаш id в MAX: {max_id} (его указывают в MAX_ADMIN_IDS)."
-)
 MAX_PROGRESS_OPENED = "Ход исполнения"  # the notification of a press that redraws the /progress message
 MAX_CHART_COMING = "Строю график…"
 

@@ -11,7 +11,7 @@ from maxapi import Router
 from maxapi.filters.command import Command
 from maxapi.types import MessageCallback, MessageCreated
 
-from maxbot.handlers import administration, joining, profile, progress, publish, reports, start, tasks
+from maxbot.handlers import administration, exports, joining, profile, progress, publish, reports, start, tasks
 from maxbot.handlers.base import Act, DepsMiddleware, MaxDeps, Press, PressHandler, TextStep
 from models import channels
 from ui import texts
@@ -19,7 +19,7 @@ from ui import texts
 __all__ = ["DepsMiddleware", "MaxDeps", "create_router", "parse_payload"]
 
 # Each feature module names the buttons it answers and the steps its dialogs wait in.
-FEATURES = (start, joining, profile, tasks, progress, reports, administration, publish)
+FEATURES = (start, joining, profile, tasks, progress, reports, administration, publish, exports)
 # What an admin sends outside any step, in this order: a table (the directory), then a resolution.
 UNPROMPTED = (administration.unprompted, publish.unprompted)
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = tuple(p for f in FEATURES for p in f.PRESSES)
@@ -76,6 +76,7 @@ def create_router() -> Router:
     profile.register(router)
     publish.register(router)
     administration.register(router)
+    exports.register(router)
     router.message_created.register(tasks.on_tasks, Command("tasks"))
     router.message_created.register(progress.on_progress, Command("progress"))
     router.message_created.register(on_text)  # last: commands above take their messages first

@@ -128,6 +128,19 @@ async def _extension_date(act: Act, assignment_id: int, text: str) -> None:
     await act.say(texts.EXTENSION_ASK_REASON)
 
 
+async def _ask_about_item(press: Press, assignment_id: int, state: str, question: str) -> None:
+    """A question about one of the member's own items; the answer comes as the next message."""
+    act = press.act
+    refusal = reports.check_access(act.member, await reports.load_item(act.session, assignment_id))
+    if refusal is not None:
+        await press.answer(texts.refusal(refusal))
+        return
+    await press.answer(texts.MAX_ASKED)
+    await act.context.set_state(state)
+    await act.context.update_data(assignment_id=assignment_id)
+    await act.say(question)
+
+
 async def on_report(press: Press, data: ReportCb) -> None:
     act = press.act
     if data.action == ReportAction.OPEN:
@@ -146,14 +159,7 @@ async def on_report(press: Press, data: ReportCb) -> None:
             )
         return
     if data.action == ReportAction.COMMENT:
-        refusal = reports.check_access(act.member, await reports.load_item(act.session, data.assignment_id))
-        if refusal is not None:
-            await press.answer(texts.refusal(refusal))
-            return
-        await press.answer(texts.MAX_ASKED)
-        await act.context.set_state(State.ITEM_COMMENT)
-        await act.context.update_data(assignment_id=data.assignment_id)
-        await act.say(texts.ITEM_COMMENT_ASK)
+        await _ask_about_item(press, data.assignment_id, State.ITEM_COMMENT, texts.ITEM_COMMENT_ASK)
         return
     status = ACTION_STATUS[data.action]
     item, row, refusal = await reports.report(
@@ -240,14 +246,7 @@ async def on_review(press: Press, data: ReviewCb) -> None:
 async def on_extension(press: Press, data: ExtCb) -> None:
     act = press.act
     if data.action == ExtAction.ASK:
-        refusal = reports.check_access(act.member, await reports.load_item(act.session, data.assignment_id))
-        if refusal is not None:
-            await press.answer(texts.refusal(refusal))
-            return
-        await press.answer(texts.MAX_ASKED)
-        await act.context.set_state(State.EXTENSION_DATE)
-        await act.context.update_data(assignment_id=data.assignment_id)
-        await act.say(texts.EXTENSION_ASK_DATE)
+        await _ask_about_item(press, data.assignment_id, State.EXTENSION_DATE, texts.EXTENSION_ASK_DATE)
         return
     approve = data.action == ExtAction.APPROVE
     refusal = await reports.decide_extension(

@@ -104,8 +104,9 @@ async def on_link_command(event: MessageCreated, act: Act) -> None:
 
 
 async def on_help(event: MessageCreated, act: Act) -> None:
-    help_text = texts.MAX_ADMIN_HELP if act.is_admin else texts.MAX_HELP
-    await act.say(help_text.format(max_id=act.user.user_id))
+    audience = policy.audience(policy.Actor(act.principal, act.member), act.deps.config.admin_ids)
+    help_text = texts.help_for(audience, act.deps.max_upload_bytes / 1024 / 1024)
+    await act.say(f"{help_text}\n\n{texts.MAX_ID_LINE.format(max_id=act.user.user_id)}")
 
 
 async def on_cancel(event: MessageCreated, act: Act) -> None:

@@ -118,7 +118,7 @@ async def test_a_post_with_a_wrong_secret_is_refused_and_not_handled(
 
     max_emu.subscription["secret"] = SECRET  # MAX's next try carries the right secret: handled, once
     (reply,) = await max_emu.wait_for(STRANGER)
-    assert reply.text == texts.MAX_HELP.format(max_id=STRANGER)
+    assert reply.text == f"{texts.HELP_GUEST}\n\n{texts.MAX_ID_LINE.format(max_id=STRANGER)}"
     await asyncio.sleep(0.3)
     assert len(max_emu.messages_to(STRANGER)) == 1
 

@@ -160,7 +160,7 @@ async def test_one_instance_polls_max_and_one_sends_and_the_other_takes_over(max
             await _until(lambda: survivor.leadership.leads(DELIVERY), "the survivor to send")
             max_emu.send_text(STRANGER, "/help")
             (reply,) = await max_emu.wait_for(STRANGER, timeout=10)
-            assert reply.text == texts.MAX_HELP.format(max_id=STRANGER)
+            assert reply.text == f"{texts.HELP_GUEST}\n\n{texts.MAX_ID_LINE.format(max_id=STRANGER)}"
         finally:
             for stack in stacks.values():
                 await stack.aclose()

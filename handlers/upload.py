@@ -22,14 +22,13 @@ from models.config import Config
 from models.entities import Resolution, ResolutionState
 from models.parsing import ParsedResolution, ParseError, parse_bytes, parse_text
 from models.parsing.api import ACCEPTED_SUFFIXES
-from ui import texts
+from ui import resolutions, texts
 from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, ResolutionsCb, RoleChoice
 from ui.keyboards import (
     directory_offer_keyboard,
     paste_done_keyboard,
     paste_offer_keyboard,
     preview_keyboard,
-    resolutions_page_keyboard,
     role_choice_keyboard,
     withdraw_keyboard,
 )
@@ -247,9 +246,6 @@ async def _draft_change(
         await show_preview(callback.message, session, resolution_id)
 
 
-RESOLUTIONS_PAGE = 5
-
-
 async def resolutions_command(message: Message, session: AsyncSession) -> None:
     await _resolutions_page(message, session, 0)
 
@@ -262,22 +258,8 @@ async def on_resolutions_page(callback: CallbackQuery, callback_data: Resolution
 
 
 async def _resolutions_page(message: Message, session: AsyncSession, page: int) -> None:
-    """A page of published resolutions, each with its «Отозвать», and how to see the older ones."""
-    items, total = await publishing.published(session, offset=page * RESOLUTIONS_PAGE, limit=RESOLUTIONS_PAGE)
-    if not total:
-        await message.answer(texts.RESOLUTIONS_EMPTY)
-        return
-    first = page * RESOLUTIONS_PAGE + 1
-    await message.answer(texts.RESOLUTIONS_HEAD.format(shown=f"{first}–{first + len(items) - 1}", total=total))
-    for resolution in items:
-        await message.answer(
-            f"<b>{texts.esc(resolution.title)}</b>\n{texts.fmt_date(resolution.date)}",
-            reply_markup=withdraw_keyboard(resolution.id, confirm=False),
-        )
-    if total > first + len(items) - 1 or page > 0:
-        await message.answer(
-            texts.RESOLUTIONS_MORE, reply_markup=resolutions_page_keyboard(page, total, RESOLUTIONS_PAGE)
-        )
+    for text, markup in await resolutions.resolutions_page(session, page):
+        await message.answer(text, reply_markup=markup)
 
 
 async def on_withdraw(callback: CallbackQuery, callback_data: PubCb, session: AsyncSession) -> None:

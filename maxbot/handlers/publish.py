@@ -26,20 +26,17 @@ from models import oversight, publishing, redelivery
 from models.entities import Resolution, ResolutionState
 from models.parsing import ParseError, parse_bytes, parse_text
 from models.parsing.api import ACCEPTED_SUFFIXES
-from ui import texts
+from ui import resolutions, texts
 from ui.callbacks import PasteAction, PasteCb, PubAction, PubCb, ResendCb, ResolutionsCb, RoleChoice
 from ui.keyboards import (
     admin_start_keyboard,
     paste_done_keyboard,
     paste_offer_keyboard,
     preview_keyboard,
-    resolutions_page_keyboard,
     role_choice_keyboard,
     withdraw_keyboard,
 )
 from ui.messages import OFFER_LENGTH, SPLIT_PART, pack_blocks
-
-RESOLUTIONS_PAGE = 5
 
 
 async def admin_start(act: Act) -> None:
@@ -326,20 +323,8 @@ async def on_resolutions_page(press: Press, data: ResolutionsCb) -> None:
 
 
 async def _resolutions_page(act: Act, page: int) -> None:
-    """A page of published resolutions, each with its «Отозвать», and how to see the older ones."""
-    items, total = await publishing.published(act.session, offset=page * RESOLUTIONS_PAGE, limit=RESOLUTIONS_PAGE)
-    if not total:
-        await act.say(texts.RESOLUTIONS_EMPTY)
-        return
-    first = page * RESOLUTIONS_PAGE + 1
-    await act.say(texts.RESOLUTIONS_HEAD.format(shown=f"{first}–{first + len(items) - 1}", total=total))
-    for resolution in items:
-        await act.say(
-            f"<b>{texts.esc(resolution.title)}</b>\n{texts.fmt_date(resolution.date)}",
-            withdraw_keyboard(resolution.id, confirm=False),
-        )
-    if total > first + len(items) - 1 or page > 0:
-        await act.say(texts.RESOLUTIONS_MORE, resolutions_page_keyboard(page, total, RESOLUTIONS_PAGE))
+    for text, markup in await resolutions.resolutions_page(act.session, page):
+        await act.say(text, markup)
 
 
 async def on_resend(press: Press, data: ResendCb) -> None:

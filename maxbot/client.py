@@ -13,6 +13,7 @@ errors → TransientError.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -20,6 +21,8 @@ import aiohttp
 from ui.sender import BlockedError, RateLimitedError, RejectedError, TransientError
 
 DEFAULT_API_BASE = "https://platform-api.max.ru"
+NOT_READY = "attachment.not.ready"
+NOT_READY_WAITS = (0.5, 1.0, 2.0, 4.0)
 
 
 class TooLargeError(Exception):
@@ -86,7 +89,24 @@ class MaxClient:
         return self._username
 
     async def send(self, user_id: int, body: Json) -> str:
-        """A message to a user's dialog; returns its `mid`."""
+        """A message to a user's dialog; returns its `mid`. A file uploaded a moment ago may still be processed
+        by MAX (400 attachment.not.ready): MAX's advice is to wait and retry at a growing interval, which this
+        does for about eight seconds before leaving it to the outbox's next attempt (TransientError)."""
+        for wait in NOT_READY_WAITS:
+            try:
+                return await self._post_message(user_id, body)
+            except RejectedError as exc:
+                if NOT_READY not in exc.reason:
+                    raise
+            await asyncio.sleep(wait)
+        try:
+            return await self._post_message(user_id, body)
+        except RejectedError as exc:
+            if NOT_READY in exc.reason:
+                raise TransientError(exc.reason) from exc
+            raise
+
+    async def _post_message(self, user_id: int, body: Json) -> str:
         answer = await self.call("POST", "/messages", body, user_id=user_id)
         return str(answer.get("message", {}).get("body", {}).get("mid", ""))
 

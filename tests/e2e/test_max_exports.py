@@ -47,6 +47,9 @@ def file_of(message: BotMessage) -> tuple[str, str]:
 async def test_an_officer_on_max_exports_his_municipality(
     emulator: TelegramEmulator, max_emu: MaxEmulator, database_url: str
 ) -> None:
+    # MAX processes an uploaded file for a moment; a message carrying it before then is refused
+    # (attachment.not.ready): the bot waits and tries again, as MAX advises.
+    max_emu.processing_seconds = 0.7
     async with running_max_app(emulator, max_emu, database_url) as app:
         resolution_id = await region(app)
         max_emu.user(OFFICER_MAX).started = True
@@ -63,6 +66,7 @@ async def test_an_officer_on_max_exports_his_municipality(
         assert any("г. Смоленска" in c for c in cells)
         assert not any("Вязьм" in c for c in cells), "another municipality's school is not in his file"
         assert offer.text == texts.EXPORT_CSV_OFFER
+        assert max_emu.stats.not_ready >= 1, "the first try came while the file was being processed"
 
         # A director's forged export press is refused; nothing is uploaded for him.
         max_emu.user(DIRECTOR_MAX).started = True

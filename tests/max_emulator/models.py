@@ -138,6 +138,7 @@ class Upload:
     token: str
     filename: str | None = None
     content: bytes = b""
+    uploaded_at: float = 0.0  # time.monotonic() of the upload: MAX processes a file before it can be sent
 
 
 @dataclass
@@ -149,4 +150,5 @@ class Stats:
     rejected: int = 0
     uploads: int = 0
     webhook_posts: int = 0
+    not_ready: int = 0  # messages refused because a file in them was still being processed
     sent_at: list[float] = field(default_factory=list)  # monotonic times of POST /messages, for rate checks

@@ -85,8 +85,12 @@ class MaxEmulator:
         host: str = "127.0.0.1",
         rate_per_second: float | None = None,
         require_started: bool = True,
+        processing_seconds: float = 0.0,
     ) -> None:
         self.token = token
+        # A file uploaded less than this ago is still being processed: a message carrying it answers
+        # 400 attachment.not.ready, as MAX does ("pause after the upload, retry with a growing interval").
+        self.processing_seconds = processing_seconds
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.host = host
@@ -286,6 +290,11 @@ class MaxEmulator:
                     token = (attachment.get("payload") or {}).get("token")
                     if token not in self.uploads:
                         raise bad_request(f"attachment token {token!r} is unknown", "attachment.invalid")
+                    if time.monotonic() - self.uploads[token].uploaded_at < self.processing_seconds:
+                        self.stats.not_ready += 1
+                        raise bad_request(
+                            "Key: errors.process.attachment.file.not.processed", "attachment.not.ready"
+                        )
             if keyboards > 1:
                 raise bad_request("only one inline_keyboard per message")
         if not editing and not text and not attachments:
@@ -428,7 +437,11 @@ class MaxEmulator:
 
     def _new_upload(self, kind: str, filename: str | None, content: bytes) -> Upload:
         upload = Upload(
-            kind=kind, token=f"tok{next(self._ids)}{secrets.token_hex(6)}", filename=filename, content=content
+            kind=kind,
+            token=f"tok{next(self._ids)}{secrets.token_hex(6)}",
+            filename=filename,
+            content=content,
+            uploaded_at=time.monotonic(),
         )
         self.uploads[upload.token] = upload
         return upload

@@ -29,6 +29,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from ui import texts
 from ui.render import OutMessage
 
 
@@ -89,7 +90,7 @@ log = logging.getLogger(__name__)
 class TelegramSender:
     """Files sent on MAX are fetched once (through `fetch_foreign`, given by the wiring), uploaded, and the
     Telegram file id kept, so a second reviewer costs no upload. A file that cannot be fetched is left
-    out: the text still says how many files there are."""
+    out: the text says how many files there are and how many could not be forwarded."""
 
     def __init__(self, bot: Bot, fetch_foreign: FileFetch | None = None) -> None:
         self.bot = bot
@@ -104,10 +105,13 @@ class TelegramSender:
                 return 0
             if message.edits:
                 return await self._edit(chat_id, message)
-            first_file = await self._files(chat_id, message.files)
+            first_file, forwarded = await self._files(chat_id, message.files)
+            text = message.text
+            if forwarded < len(message.files):  # the count in the text says «above»: say what is missing
+                text += texts.FILES_NOT_FORWARDED.format(n=len(message.files) - forwarded)
             sent = await self.bot.send_message(
                 chat_id=chat_id,
-                text=message.text,
+                text=text,
                 parse_mode=ParseMode.HTML,  # rendered as HTML, whatever the bot's defaults
                 reply_markup=message.markup,
                 reply_parameters=(
@@ -121,9 +125,9 @@ class TelegramSender:
             raise failure from exc
         return sent.message_id
 
-    async def _files(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> int | None:
+    async def _files(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> tuple[int | None, int]:
         """Evidence before the text: photos together, documents together (Telegram does not mix them in an
-        album), up to ten per album. Returns the first message's id."""
+        album), up to ten per album. Returns the first message's id and how many files went."""
         if any(kind in FOREIGN_KINDS and ref not in self._file_ids for kind, ref in files):
             # Reviewers of one report are sent to at the same time: the first uploads, the others wait for
             # the file id it brings back rather than upload the same file again.
@@ -131,8 +135,9 @@ class TelegramSender:
                 return await self._send_evidence(chat_id, files)
         return await self._send_evidence(chat_id, files)
 
-    async def _send_evidence(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> int | None:
+    async def _send_evidence(self, chat_id: int, files: tuple[tuple[str, str], ...]) -> tuple[int | None, int]:
         first: int | None = None
+        forwarded = 0
         for kind in ("photo", "document"):
             media: list[tuple[str, str | InputFile]] = []
             for file_kind, ref in files:
@@ -158,7 +163,8 @@ class TelegramSender:
                     if isinstance(item, InputFile):  # uploaded now: the next reviewer gets it by its id
                         self._remember(ref, message)
                 first = first or sent[0].message_id
-        return first
+                forwarded += len(chunk)
+        return first, forwarded
 
     async def _send_files(self, chat_id: int, kind: str, items: list[str | InputFile]) -> list[Message]:
         if len(items) == 1:

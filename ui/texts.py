@@ -369,6 +369,9 @@ ANSWER_SENT = "Ответ отправлен и сохранён в истори
 DIFFICULTY_NOTICE = "⚠️ <b>{org}</b>: трудности с пунктом\n{item}\n\n<i>{title}</i>"
 REVIEW_COMMENT = "\n\n<b>Комментарий:</b> {comment}"
 REPORT_FILES = "\n📎 Файлов: {n} (выше)"
+FILES_NOT_FORWARDED = (
+    "\n⚠️ Не удалось переслать сюда файлов: {n} (из MAX). Попросите прислать их ещё раз или посмотрите отчёт в MAX."
+)
 ITEM_COMMENT_NOTICE = "💬 <b>{org}</b> добавляет к пункту:\n{item}\n\n{comment}"
 ITEM_ANSWER_NOTICE = "💬 <b>Ответ по пункту</b> {item}\n\n{text}\n\n— {who}"
 REPORT_ASK_EVIDENCE = (

@@ -251,6 +251,7 @@ async def test_a_file_sent_on_max_reaches_telegram_reviewers_as_a_document_uploa
         assert (document.file.file_name, document.file.content) == ("protocol.pdf", b"%PDF-1.4 protocol of the council")
         assert review.reply_to_message_id == document.message_id  # the text answers its evidence
         assert texts.REPORT_FILES.format(n=1).strip() in review.text
+        assert "Не удалось переслать" not in review.text
         shown.append(document)
     assert shown[0].file is not None
     assert shown[1].file is not None
@@ -273,5 +274,6 @@ async def test_a_max_file_that_cannot_be_fetched_still_leaves_the_review_text(
     (review,) = await emulator.wait_for(OFFICER_TG, timeout=10)
     assert review.kind == "text"
     assert texts.REPORT_FILES.format(n=1).strip() in review.text
+    assert texts.FILES_NOT_FORWARDED.format(n=1).strip() in review.text  # «above» is not left unexplained
     assert review.find_button("Принять") is not None
     assert emulator.bot_files() == []

@@ -11,6 +11,7 @@ from typing import Any, cast
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
 
+from ui import texts
 from ui.render import OutMessage
 from ui.sender import TelegramSender
 
@@ -64,4 +65,7 @@ async def test_a_file_that_cannot_be_fetched_leaves_the_text() -> None:
 async def test_without_a_fetcher_max_files_are_only_counted() -> None:
     bot = FakeBot()
     await TelegramSender(cast(Bot, bot)).send(1, OutMessage("x", files=(("max_image", "tok"), ("document", "tg-9"))))
-    assert [(kind, document) for kind, _chat, document in bot.calls] == [("document", "tg-9"), ("text", "x")]
+    assert [(kind, document) for kind, _chat, document in bot.calls] == [
+        ("document", "tg-9"),
+        ("text", "x" + texts.FILES_NOT_FORWARDED.format(n=1)),  # the one from MAX is said to be missing
+    ]

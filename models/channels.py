@@ -98,6 +98,11 @@ def route(reach: Reach) -> tuple[Channel, int] | None:
     return None
 
 
+def each_messenger(reach: Reach) -> list[Channel]:
+    """Every messenger that reaches the member: where messages they already have may need redrawing."""
+    return [channel for channel in Channel if reach.address(channel) is not None]
+
+
 _REACH_COLUMNS = (
     Member.id,
     Member.user_id,
@@ -121,10 +126,15 @@ async def load_reach(session: AsyncSession, member_ids: Iterable[int]) -> dict[i
 async def route_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Set `channel` and `chat_id` of outbox rows about to be queued (in place): a member's row goes to the
     member's messenger; a row for someone without a Member row (an admin) is addressed by principal id:
-    Telegram for a positive one, MAX for a negated MAX id, unless the caller named a channel."""
+    Telegram for a positive one, MAX for a negated MAX id, unless the caller named a channel. A member's row
+    with a channel named goes there while it reaches them."""
     reach = await load_reach(session, [r["member_id"] for r in rows if r.get("member_id") is not None])
     for row in rows:
         member = reach.get(row.get("member_id") or -1)
+        named = member.address(Channel(row["channel"])) if member is not None and row.get("channel") else None
+        if member is not None and named is not None:  # the caller chose the messenger (`each_messenger`)
+            row["chat_id"] = named
+            continue
         target = route(member) if member is not None else None
         if target is not None:
             row["channel"], row["chat_id"] = str(target[0]), target[1]

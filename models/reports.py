@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import audit, outbox, policy, reminders
+from models import audit, channels, outbox, policy, reminders
 from models.audit import Action
 from models.config import Config
 from models.entities import (
@@ -32,7 +33,7 @@ from models.entities import (
     Status,
     StatusReport,
 )
-from models.notices import NoticeKind
+from models.notices import NoticeKind, notice
 from models.timeutil import utcnow
 
 COMMENT_WINDOW = timedelta(minutes=10)  # a review request or difficulty waits this long for comment and files
@@ -185,9 +186,21 @@ def _held_key(kind: NoticeKind, report_id: int) -> str:
 
 
 async def _refresh(session: AsyncSession, assignment: Assignment, key: str) -> None:
-    """The organisation's members see the item's new status on the messages they already have."""
+    """The organisation's members see the item's new status on the messages they already have, in each
+    messenger that reaches them: a member on both may have the resolution in one and a card in the other."""
     members = await policy.members_of(session, assignment.organisation_id)
-    await outbox.tell(session, key, members, NoticeKind.REFRESH, assignment_id=assignment.id)
+    reach = await channels.load_reach(session, [m.member_id for m in members if m.member_id is not None])
+    payload = notice(NoticeKind.REFRESH, assignment_id=assignment.id)
+    rows: list[dict[str, Any]] = []
+    for recipient in members:
+        found = reach.get(recipient.member_id) if recipient.member_id is not None else None
+        both = channels.each_messenger(found) if found is not None else []
+        for channel in both if len(both) > 1 else [None]:
+            row = {"key": f"{key}:{recipient.chat_id}", "chat_id": recipient.chat_id, "member_id": recipient.member_id}
+            if channel is not None:
+                row |= {"key": f"{key}:{recipient.chat_id}:{channel}", "channel": str(channel)}
+            rows.append(row | {"payload": payload, "priority": outbox.PRIORITY_NOTICE})
+    await outbox.enqueue(session, rows)
 
 
 async def own_report(session: AsyncSession, member: Member | None, report_id: int) -> StatusReport | None:

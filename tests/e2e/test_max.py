@@ -142,6 +142,33 @@ async def test_a_member_on_both_gets_each_notice_once_on_the_preferred_one(
     assert emulator.messages(BOTH_TG) == []
 
 
+async def test_a_member_on_both_sees_the_new_status_in_both_messengers(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    """The resolution came on MAX (preferred); he opened the item's card on Telegram. Acknowledging on MAX
+    redraws both: each messenger's copies are brought up to date, not only the preferred one's."""
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
+        member = await add_member(session, BOTH_TG, school)
+        member.max_user_id, member.preferred_channel = BOTH_MAX, "max"
+        await session.commit()
+    max_emu.press_start(BOTH_MAX)
+    await max_emu.wait_for(BOTH_MAX)
+    await publish(max_app)
+    (note,) = await max_emu.wait_for(BOTH_MAX, timeout=10)
+
+    await emulator.send_message(BOTH_TG, "/tasks")
+    (tasks,) = await emulator.wait_for(BOTH_TG)
+    await emulator.wait_callback_answer(await emulator.click_button(BOTH_TG, tasks, "1 · отчёт"))
+    (card,) = await emulator.wait_for(BOTH_TG)
+    assert "новое" in card.text
+
+    assert await max_press(max_emu, BOTH_MAX, note, "1 · Ознакомлен") == "Отмечено: ознакомлен"
+    await emulator.wait_until(lambda: "ознакомлен" in card.text, timeout=10, what="the Telegram card redrawn")
+    await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the MAX copy redrawn")
+    assert len(emulator.messages(BOTH_TG)) == 2, "redrawn in place: no new message on Telegram"
+
+
 async def test_a_telegram_403_falls_back_to_max_once(
     max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
 ) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a Bot API emulator on loopback and the real app polling it."""
+"""Shared fixtures: the Bot API emulators (Telegram's, MAX's) on loopback and the real app polling them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.app import App
 from tests.e2e.harness import make_settings, running_app
 from tests.emulator import TelegramEmulator
 from tests.emulator.fixtures import running_emulator
+from tests.max_emulator import MaxEmulator
 from tests.pgutil import postgres_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,6 +32,15 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
     async with running_emulator() as emu:
         yield emu
         # A callback the bot never answered leaves the user's spinner turning: always a bug.
+        emu.assert_all_callbacks_answered()
+
+
+@pytest.fixture
+async def max_emu() -> AsyncIterator[MaxEmulator]:
+    """The MAX Bot API emulator on loopback."""
+    async with MaxEmulator() as emu:
+        yield emu
+        # A press the bot never answered leaves the user waiting: always a bug, as on Telegram.
         emu.assert_all_callbacks_answered()
 
 

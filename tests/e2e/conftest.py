@@ -1,4 +1,4 @@
-"""What the MAX end-to-end tests share: the MAX emulator, and the real app running on both emulators."""
+"""What the MAX end-to-end tests share: the real app running on both emulators."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from bot.app import App
 from tests.e2e.harness import running_max_app
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import MaxEmulator
-
-
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        # A press the bot never answered leaves the user waiting: always a bug, as on Telegram.
-        emu.assert_all_callbacks_answered()
 
 
 @pytest.fixture

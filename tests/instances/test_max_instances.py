@@ -42,13 +42,6 @@ RESOLUTION = """Резолюция совещания
 """
 
 
-@pytest.fixture
-async def max_emu() -> AsyncIterator[MaxEmulator]:
-    async with MaxEmulator() as emu:
-        yield emu
-        emu.assert_all_callbacks_answered()
-
-
 def _settings(url: str, emu: MaxEmulator, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": url,

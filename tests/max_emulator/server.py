@@ -679,6 +679,10 @@ class MaxEmulator:
 
     # ------------------------------------------------------------------ looking at what the bot did
 
+    def pending_updates(self) -> int:
+        """Updates no poll has confirmed yet (by asking with a later marker): a new poller gets them again."""
+        return len(self._updates)
+
     def messages_to(self, user_id: int) -> list[BotMessage]:
         return [m for m in self.messages if m.user_id == user_id and not m.from_user]
 

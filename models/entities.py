@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -278,7 +279,15 @@ class ItemCard(Base):
     """A card of one item shown in a chat: brought up to date when the item's status changes."""
 
     __tablename__ = "item_card"
-    __table_args__ = (Index("ix_item_card_assignment_chat", "assignment_id", "chat_id"),)
+    __table_args__ = (
+        Index("ix_item_card_assignment_chat", "assignment_id", "chat_id"),
+        Index(
+            "ix_item_card_message_ref",
+            "message_ref",
+            sqlite_where=text("message_ref IS NOT NULL"),
+            postgresql_where=text("message_ref IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
@@ -355,6 +364,13 @@ class Delivery(Base):
         # The worker takes the oldest pending rows of the highest priority first; `not_before` rides
         # along in the index, so rows waiting for the end of quiet hours are skipped without reading them.
         Index("ix_delivery_queue", "state", "priority", "id", "not_before"),
+        # A press or a reply on MAX names the bot's message by its mid: which notice was it? (MAX rows only.)
+        Index(
+            "ix_delivery_message_ref",
+            "message_ref",
+            sqlite_where=text("message_ref IS NOT NULL"),
+            postgresql_where=text("message_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,7 @@ from models.config import Config
 from models.entities import (
     Addressee,
     Assignment,
+    Delivery,
     ExtensionRequest,
     ItemCard,
     ItemMessage,
@@ -317,6 +318,21 @@ async def remember_max_card(session: AsyncSession, *, max_user_id: int, mid: str
         )
     )
     await session.commit()
+
+
+async def item_of_max_message(session: AsyncSession, mid: str) -> int | None:
+    """The item a MAX message of the bot is about: an item card, or a publication message with one item
+    (what a member's reply on MAX comments on). None for anything else."""
+    card = await session.scalar(
+        select(ItemCard.assignment_id).where(ItemCard.channel == "max", ItemCard.message_ref == mid).limit(1)
+    )
+    if card is not None:
+        return int(card)
+    payload = await session.scalar(
+        select(Delivery.payload).where(Delivery.channel == "max", Delivery.message_ref == mid).limit(1)
+    )
+    items = [entry[0] if isinstance(entry, list) else entry for entry in (payload or {}).get("items", [])]
+    return int(items[0]) if len(items) == 1 else None
 
 
 async def max_file_source(session: AsyncSession, token: str) -> tuple[str | None, str] | None:

@@ -20,8 +20,9 @@ __all__ = ["DepsMiddleware", "MaxDeps", "create_router", "parse_payload"]
 
 # Each feature module names the buttons it answers and the steps its dialogs wait in.
 FEATURES = (start, joining, profile, tasks, progress, reports, administration, publish, exports)
-# What an admin sends outside any step, in this order: a table (the directory), then a resolution.
-UNPROMPTED = (administration.unprompted, publish.unprompted)
+# A message outside any step, in this order: a member's reply to an item card (a comment), an admin's table
+# (the directory), an admin's resolution.
+UNPROMPTED = (reports.unprompted, administration.unprompted, publish.unprompted)
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = tuple(p for f in FEATURES for p in f.PRESSES)
 STEPS: dict[str, TextStep] = {state: step for f in FEATURES for state, step in f.STEPS.items()}
 

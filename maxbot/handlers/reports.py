@@ -343,6 +343,19 @@ async def _step_extension_reason(act: Act, event: MessageCreated, text: str, dat
     await act.say(texts.refusal(refusal) if refusal is not None else texts.EXTENSION_SENT)
 
 
+async def unprompted(act: Act, event: MessageCreated, text: str) -> bool:
+    """A member's reply to an item card (or to a resolution message with one item): a comment on the item,
+    as on Telegram."""
+    link = event.message.link
+    if link is None or str(link.type) != "reply" or not text or text.startswith("/") or not act.member:
+        return False
+    item = await reports.item_of_max_message(act.session, link.message.mid)
+    if item is None:
+        return False
+    await _comment_on_item(act, item, text)
+    return True
+
+
 PRESSES: tuple[tuple[type[CallbackData], PressHandler], ...] = (
     (ReportCb, on_report),
     (CommentCb, on_details_done),

@@ -10,10 +10,20 @@ from sqlalchemy import select
 from bot.app import App
 from models import channels, membership, publishing
 from models.config import Config
-from models.entities import Approval, Assignment, Delivery, Member, Organisation, ReportFile, Status, StatusReport
+from models.entities import (
+    Approval,
+    Assignment,
+    Delivery,
+    ItemMessage,
+    Member,
+    Organisation,
+    ReportFile,
+    Status,
+    StatusReport,
+)
 from models.parsing import parse_text
 from models.timeutil import utcnow
-from tests.e2e.harness import ADMIN_ID, SEMINAR, add_member, add_org, max_press
+from tests.e2e.harness import ADMIN_ID, SEMINAR, add_max_member, add_member, add_org, max_press
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import MaxEmulator
 from ui import texts
@@ -260,3 +270,31 @@ async def test_a_telegram_member_links_max_from_me_and_notices_follow(
     assert note.button_texts == ["1 · Ознакомлен", "2 · Ознакомлен"]
     rows = await deliveries(max_app, member.id)
     assert [r.channel for r in rows] == ["max"]
+
+
+async def test_a_reply_to_an_item_card_on_max_is_a_comment_on_the_item(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    """As /help says: a reply to the item's card is a comment on it. A reply to the resolution message,
+    which has two items, is not guessed at."""
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
+        director = await add_max_member(session, DIRECTOR_MAX, school)
+    max_emu.user(DIRECTOR_MAX).started = True
+    await publish(max_app)
+    (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
+    await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен")
+    await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
+    await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
+    (card,) = await max_emu.wait_for(DIRECTOR_MAX)
+
+    max_emu.send_text(DIRECTOR_MAX, "Педсовет назначен на 12 февраля", reply_to=card)
+    (saved,) = await max_emu.wait_for(DIRECTOR_MAX)
+    assert saved.text == texts.ITEM_COMMENT_SAVED
+    async with max_app.session_factory() as session:
+        (comment,) = (await session.scalars(select(ItemMessage.text).where(ItemMessage.member_id == director.id))).all()
+    assert comment == "Педсовет назначен на 12 февраля"
+
+    max_emu.send_text(DIRECTOR_MAX, "Это про что?", reply_to=note)
+    (unclear,) = await max_emu.wait_for(DIRECTOR_MAX)
+    assert unclear.text == texts.FREE_TEXT

@@ -81,6 +81,7 @@ class BotMessage:
     timestamp: int = 0
     edits: int = 0
     deleted: bool = False
+    reply_to: str | None = None  # a user's reply: the mid of the message it answers
 
     @property
     def keyboard(self) -> list[list[dict[str, Any]]]:

@@ -363,12 +363,20 @@ class MaxEmulator:
             "name": "Адресат",
         }
         sender = bot if not message.from_user else (user.api(self.now_ms()) if user else bot)
-        return {
+        api: dict[str, Any] = {
             "sender": sender,
             "recipient": {"chat_id": message.user_id, "chat_type": "dialog", "user_id": message.user_id},
             "timestamp": message.timestamp,
             "body": {"mid": message.mid, "seq": message.seq, "text": message.text, "attachments": message.attachments},
         }
+        replied = self.by_mid.get(message.reply_to) if message.reply_to else None
+        if replied is not None:  # LinkedMessage: the answered message's body, as MAX sends it
+            api["link"] = {
+                "type": "reply",
+                "sender": bot if not replied.from_user else sender,
+                "message": {"mid": replied.mid, "seq": replied.seq, "text": replied.text, "attachments": []},
+            }
+        return api
 
     def _stored_attachments(self, attachments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         stored: list[dict[str, Any]] = []
@@ -596,10 +604,13 @@ class MaxEmulator:
             }
         )
 
-    def _user_message(self, user_id: int, text: str, attachments: list[dict[str, Any]]) -> BotMessage:
+    def _user_message(
+        self, user_id: int, text: str, attachments: list[dict[str, Any]], *, reply_to: str | None = None
+    ) -> BotMessage:
         user = self.user(user_id)
         user.started = True  # writing to the bot opens the dialog too
         message = self._new_message(user_id, text, None, attachments, from_user=True)
+        message.reply_to = reply_to
         self._push(
             {
                 "update_type": "message_created",
@@ -610,8 +621,8 @@ class MaxEmulator:
         )
         return message
 
-    def send_text(self, user_id: int, text: str) -> BotMessage:
-        return self._user_message(user_id, text, [])
+    def send_text(self, user_id: int, text: str, *, reply_to: BotMessage | None = None) -> BotMessage:
+        return self._user_message(user_id, text, [], reply_to=reply_to.mid if reply_to is not None else None)
 
     def send_file(self, user_id: int, filename: str, content: bytes, caption: str = "") -> BotMessage:
         upload = self._new_upload("file", filename, content)

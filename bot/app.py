@@ -430,6 +430,10 @@ def create_max_side(
         name = (file.file_path or file_id).rsplit("/", 1)[-1]
         return name, data.read() if data is not None else b""
 
+    async def telegram_username() -> str:
+        assert bot is not None
+        return (await bot.me()).username or ""  # asked once: aiogram keeps the answer
+
     max_app = create_max(
         settings.max_bot_token.get_secret_value(),
         settings.max_api_base,
@@ -440,6 +444,7 @@ def create_max_side(
         max_upload_bytes=settings.max_upload_bytes,
         redis_url=settings.redis_url,
         redis_key_prefix=settings.redis_key_prefix,
+        telegram_username=telegram_username if bot is not None else None,
     )
     progress.add(Channel.MAX, MaxProgressPost(max_app.client))
     worker = DeliveryWorker(

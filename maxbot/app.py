@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ def create_max(
     max_upload_bytes: int = 10 * 1024 * 1024,
     redis_url: str = "",
     redis_key_prefix: str = "adresat",
+    telegram_username: Callable[[], Awaitable[str]] | None = None,
 ) -> MaxApp:
     client = MaxClient(token, api_base)
     renderer = MaxRenderer(config)
@@ -161,6 +163,7 @@ def create_max(
         limiter=AttemptLimiter(),
         timezone=timezone,
         max_upload_bytes=max_upload_bytes,
+        telegram_username=telegram_username,
     )
     dispatcher.register_outer_middleware(DepsMiddleware(deps))
     dispatcher.include_routers(create_router())

@@ -790,8 +790,9 @@ REGIONAL_LEVEL = "Региональный уровень"
 
 
 def reached_line(by_channel: dict[str, int]) -> str:
-    """Under a resolution's figures, once MAX is in use: how many members it reached through each messenger."""
-    parts = ", ".join(f"{CHANNEL_NAMES.get(c, c)} — {n}" for c, n in by_channel.items())
+    """Under a resolution's figures, once MAX is in use: how many members it reached through each messenger
+    (a messenger that reached nobody, MAX alone say, is not named)."""
+    parts = ", ".join(f"{CHANNEL_NAMES.get(c, c)} — {n}" for c, n in by_channel.items() if n)
     return f"Доставлено участникам: {parts}"
 
 
@@ -889,8 +890,10 @@ def audit_line(
 MAX_START_GUEST = (
     "Здравствуйте! Я — Адресат: доставляю рекомендации резолюций и собираю отчёты об исполнении.\n\n"
     "Чтобы начать, откройте ссылку-приглашение от специалиста вашего муниципалитета или подайте заявку: "
-    "выберите ниже, кого вы представляете. Если вы уже работаете со мной в Telegram, получите там код в /me "
-    "(«Подключить MAX») и пришлите его сюда."
+    "выберите ниже, кого вы представляете."
+)
+MAX_START_FROM_TELEGRAM = (
+    "\n\nЕсли вы уже работаете со мной в Telegram, получите там код в /me («Подключить MAX») и пришлите его сюда."
 )
 MAX_JOIN_PICK = "Выберите из списка"
 MAX_JOIN_SEARCH = "Выберите школу из списка или напишите часть её названия."
@@ -917,7 +920,7 @@ LINK_RESULT = {
 MAX_OPENED = "Открываю пункт"
 MAX_ASKED = "Жду ваш ответ сообщением"
 MAX_READING = "Читаю…"
-MAX_ID_LINE = "Ваш id в MAX: {max_id} (администраторов указывают в MAX_ADMIN_IDS)."
+MAX_ID_LINE = "Ваш id в MAX: {max_id}."
 MAX_INVITE_READY = "Приглашение создано"
 MAX_OPENED_LIST = "Список участников"
 MAX_ASKED_CONFIRM = "Подтвердите ниже"

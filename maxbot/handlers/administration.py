@@ -79,8 +79,8 @@ async def _invite(press: Press, data: AdminCb) -> None:
     )
     await press.answer(texts.MAX_INVITE_READY)
     links = [("MAX", texts.max_invite_link(await act.deps.client.username(), invite.code))]
-    if act.deps.telegram_username:  # Telegram is on too: the same code opens the bot there
-        links.append(("Telegram", membership.invite_link(act.deps.telegram_username, invite.code)))
+    if act.deps.telegram_username is not None:  # Telegram runs too: the same code opens the bot there
+        links.append(("Telegram", membership.invite_link(await act.deps.telegram_username(), invite.code)))
     await act.say(administration.invite_text(org, invite, links), invite_keyboard(invite.id))
 
 

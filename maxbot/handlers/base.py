@@ -61,7 +61,8 @@ class MaxDeps:
     renderer: MaxRenderer
     limiter: membership.AttemptLimiter
     timezone: str
-    telegram_username: str | None = None
+    # The Telegram bot's username when Telegram runs too (None: MAX alone, nothing says «Telegram»).
+    telegram_username: Callable[[], Awaitable[str]] | None = None
     max_upload_bytes: int = 10 * 1024 * 1024  # the largest resolution file an admin may send
 
 

@@ -28,7 +28,9 @@ def _defaults(act: Act) -> profile.Defaults:
 
 
 async def _card(act: Act, member: Member) -> tuple[str, InlineKeyboardMarkup]:
-    """The card, the messenger notices go to with a code to link Telegram, and the buttons."""
+    """The card, the messenger notices go to with a code to link Telegram (when it runs), and the buttons."""
+    if act.deps.telegram_username is None:  # MAX alone: nothing to link, nowhere else to send
+        return profile.card(member, _defaults(act), act.today()), profile_keyboard()
     code = await channels.issue_link_code(act.session, member, Channel.TELEGRAM, utcnow())
     preferred = (await channels.load_reach(act.session, [member.id]))[member.id].preferred_channel()
     text = "\n\n".join(
@@ -47,7 +49,7 @@ async def _card(act: Act, member: Member) -> tuple[str, InlineKeyboardMarkup]:
 async def on_me(event: MessageCreated, act: Act) -> None:
     member = act.member
     if not policy.is_approved(member) or member is None:
-        await act.say(texts.NOT_MEMBER)
+        await act.say(texts.ADMIN_NOT_MEMBER if act.is_admin else texts.NOT_MEMBER)
         return
     await act.context.clear()
     await act.say(*await _card(act, member))

@@ -56,7 +56,8 @@ async def _start(act: Act, payload: str) -> None:
     if member is not None and member.approval == Approval.PENDING and member.organisation is not None:
         await act.say(texts.JOIN_PENDING.format(org=texts.esc(member.organisation.name)))
         return
-    await act.say(texts.MAX_START_GUEST, join_kind_keyboard())  # the request wizard: maxbot/handlers/joining.py
+    linking = texts.MAX_START_FROM_TELEGRAM if act.deps.telegram_username is not None else ""
+    await act.say(texts.MAX_START_GUEST + linking, join_kind_keyboard())  # the wizard: maxbot/handlers/joining.py
 
 
 async def _join(act: Act, code: str) -> None:
@@ -106,7 +107,9 @@ async def on_link_command(event: MessageCreated, act: Act) -> None:
 async def on_help(event: MessageCreated, act: Act) -> None:
     audience = policy.audience(policy.Actor(act.principal, act.member), act.deps.config.admin_ids)
     help_text = texts.help_for(audience, act.deps.max_upload_bytes / 1024 / 1024)
-    await act.say(f"{help_text}\n\n{texts.MAX_ID_LINE.format(max_id=act.user.user_id)}")
+    if audience in (policy.Audience.GUEST, policy.Audience.ADMIN):  # what MAX_ADMIN_IDS takes
+        help_text += "\n\n" + texts.MAX_ID_LINE.format(max_id=act.user.user_id)
+    await act.say(help_text)
 
 
 async def on_cancel(event: MessageCreated, act: Act) -> None:

@@ -71,9 +71,9 @@ async def test_the_admin_loads_the_directory_and_invites_on_max(
     (created,) = await max_emu.wait_for(ADMIN_MAX)
     async with app.session_factory() as session:
         (invite,) = (await session.scalars(select(Invite))).all()
-    # Both forms of the same code: MAX's deep link and Telegram's.
-    assert f"https://max.ru/{max_emu.bot_username}?start={invite.code}" in created.text
-    assert f"?start={invite.code}" in created.text.replace(f"max.ru/{max_emu.bot_username}", "")
+    # Both forms of the same code: MAX's deep link and Telegram's (both messengers run here).
+    assert f"MAX: https://max.ru/{max_emu.bot_username}?start={invite.code}" in created.text
+    assert f"Telegram: https://t.me/{emulator.bot_username}?start={invite.code}" in created.text
     assert created.button_texts == ["Отозвать приглашение"]
 
     # The officer opens the link in MAX and is the officer of город Смоленск.

@@ -55,7 +55,7 @@ async def ask_to_join(max_emu: MaxEmulator) -> None:
     """The guest opens the bot on MAX, picks school → municipality, finds the school by typing, and asks."""
     max_emu.press_start(GUEST, name="Анна")
     (greeting,) = await max_emu.wait_for(GUEST)
-    assert greeting.text == texts.MAX_START_GUEST
+    assert greeting.text == texts.MAX_START_GUEST + texts.MAX_START_FROM_TELEGRAM
     assert greeting.button_texts[0] == "Школа (руководитель, заместитель)"
 
     assert await max_press(max_emu, GUEST, greeting, "Школа (руководитель, заместитель)") == texts.MAX_JOIN_PICK
@@ -167,7 +167,7 @@ async def test_a_declined_request_is_told_on_max(
     assert (await requester(max_app)).approval == Approval.REJECTED
     max_emu.press_start(GUEST)  # may ask again
     (greeting,) = await max_emu.wait_for(GUEST)
-    assert greeting.text == texts.MAX_START_GUEST
+    assert greeting.text == texts.MAX_START_GUEST + texts.MAX_START_FROM_TELEGRAM
     assert "Школа (руководитель, заместитель)" in greeting.button_texts
 
 
@@ -194,7 +194,7 @@ async def test_forged_join_presses_on_max_are_refused(
     assert reply.text == texts.FREE_TEXT
     async with max_app.session_factory() as session:
         assert await session.scalar(select(Member).where(Member.user_id == channels.principal_for_max(GUEST))) is None
-    assert greeting.text == texts.MAX_START_GUEST  # never edited by a refused press
+    assert greeting.text == texts.MAX_START_GUEST + texts.MAX_START_FROM_TELEGRAM  # never edited by a refused press
     assert not [m for m in emulator.messages(OFFICER_TG) if isinstance(m, SentMessage) and "Заявка" in m.text]
 
 
@@ -221,7 +221,8 @@ async def director_reports_with_a_file(max_app: App, max_emu: MaxEmulator, *, fi
         await publishing.catch_up_member(session, director)
         await session.commit()
     max_emu.press_start(DIRECTOR)
-    _greeting, note = await max_emu.wait_for(DIRECTOR, count=2, timeout=10)
+    both = await max_emu.wait_for(DIRECTOR, count=2, timeout=10)  # the greeting and the item, in either order
+    (note,) = [m for m in both if m.buttons]
     assert note.button_texts == ["1 · Ознакомлен"]
     await max_press(max_emu, DIRECTOR, note, "1 · Ознакомлен")
     await max_emu.wait_until(lambda: note.button_texts == ["1 · ознакомлен · отчёт"], what="the redrawn button")

@@ -297,7 +297,8 @@ class Renderer:
             text = texts.ITEM_COMMENT_NOTICE.format(org=texts.esc(f.organisation), item=item, comment=words)
             return OutMessage(text, answer_keyboard(f.assignment_id))
         author = await session.get(Member, message.member_id) if message.member_id else None
-        who = texts.esc(author.full_name) if author is not None and author.full_name else "проверяющий"
+        # Officers answer as members; someone without a Member row answering is an admin.
+        who = texts.esc(author.full_name) if author is not None and author.full_name else "администратор"
         return OutMessage(texts.ITEM_ANSWER_NOTICE.format(item=item, text=words, who=who), item_button(f))
 
     async def refresh(self, session: AsyncSession, row: Delivery, p: dict[str, Any]) -> OutMessage | None:

@@ -311,9 +311,9 @@ def item_block(number: int, text: str, *, due: str | None, starts: date | None, 
 PUBLICATION_INTRO = (
     "Региональный орган управления образованием направил вашей организации рекомендации этой резолюции. "
     "Нажмите «Ознакомлен» под каждым пунктом, затем сообщайте о ходе исполнения кнопкой «отчёт» "
-    "(Выполнено уйдёт на проверку муниципальному специалисту)."
+    "(«Выполнено» уйдёт на проверку муниципальному специалисту, а где его нет — в региональный орган)."
 )
-NEAREST_DUE = "\nБлижайший срок: <b>{due}</b>."
+NEAREST_DUE = "\nБлижайший срок: <b>{due}</b>"
 WITHDRAWN_NOTICE = (
     "Резолюция «{title}» отозвана администратором. Отчитываться по ней больше не нужно, напоминаний не будет."
 )
@@ -354,12 +354,12 @@ REPORT_ASK_DETAILS = (
     "Затем нажмите «Готово». Без комментария — «Пропустить»."
 )
 REPORT_ASK_DIFFICULTY = (
-    "Опишите, в чём трудность и какая помощь нужна; можно приложить файлы или фото. Муниципальный специалист "
-    "получит это сразу после «Готово». Без комментария — «Пропустить»."
+    "Опишите, в чём трудность и какая помощь нужна; можно приложить файлы или фото. Проверяющий получит это "
+    "сразу после «Готово». Без комментария — «Пропустить»."
 )
 REPORT_DETAIL_SAVED = "Добавлено. Ещё комментарий или файл — или «Готово»."
 REPORT_SENT_TO_REVIEW = "Готово: отчёт отправлен на проверку."
-REPORT_SENT_TO_OFFICER = "Готово: муниципальный специалист получил ваше сообщение о трудностях."
+REPORT_SENT_TO_OFFICER = "Готово: проверяющий получил ваше сообщение о трудностях."
 REPORT_DETAILS_DONE = "Готово."
 ITEM_COMMENT_ASK = "Напишите комментарий к пункту одним сообщением. Отмена — /cancel."
 ITEM_COMMENT_SAVED = "Комментарий сохранён в истории пункта."
@@ -878,7 +878,7 @@ AUDIT_CSV_HEADER = ("Дата и время (UTC)", "Кто (id)", "Действ
 def audit_line(
     at: datetime, actor_id: int | None, action: str, object_id: int | None, details: dict[str, object]
 ) -> str:
-    who = f"id {actor_id}" if actor_id is not None else "командная строка"
+    who = "командная строка" if actor_id is None else f"id {actor_id}" if actor_id > 0 else f"MAX id {-actor_id}"
     what = AUDIT_ACTIONS.get(action, action)
     extra = ", ".join(f"{esc(k)}: {esc(shorten(str(v), 80))}" for k, v in details.items() if v not in ("", None))
     obj = f" #{object_id}" if object_id is not None else ""
@@ -920,6 +920,9 @@ LINK_RESULT = {
 MAX_OPENED = "Открываю пункт"
 MAX_ASKED = "Жду ваш ответ сообщением"
 MAX_READING = "Читаю…"
+MAX_ITEMS_SHOWN = "Пункты адресата"
+NEED_TEXT = "Нужен ответ текстом: напишите его сообщением — или /cancel, чтобы отменить."
+REPORT_NEED_CONTENT = "Пришлите текст, файл или фото — или нажмите «Готово»."
 MAX_ID_LINE = "Ваш id в MAX: {max_id}."
 MAX_INVITE_READY = "Приглашение создано"
 MAX_OPENED_LIST = "Список участников"

@@ -208,7 +208,7 @@ async def _show(press: Press, data: PubCb) -> None:
     if found is None:
         return
     _resolution, addressee = found
-    await press.answer(texts.MAX_OPENED)
+    await press.answer(texts.MAX_ITEMS_SHOWN)
     items = [(r.text, r.due, r.starts, r.recurring) for r in addressee.recommendations]
     for part in pack_blocks(texts.addressee_text_blocks(addressee.heading, items), limit=TEXT_LIMIT):
         await press.act.say(part)
@@ -264,7 +264,7 @@ async def _withdraw(press: Press, data: PubCb) -> None:
     if resolution is None or resolution.state != ResolutionState.PUBLISHED:
         await press.answer(texts.WITHDRAW_STALE)
         return
-    await press.answer(texts.MAX_ASKED)
+    await press.answer(texts.MAX_ASKED_CONFIRM)
     await act.say(
         texts.WITHDRAW_ASK.format(title=texts.esc(resolution.title)), withdraw_keyboard(resolution.id, confirm=True)
     )

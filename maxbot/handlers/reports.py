@@ -288,7 +288,11 @@ async def on_answer_ask(press: Press, data: AnswerCb) -> None:
 
 
 async def _step_comment(act: Act, event: MessageCreated, text: str, data: dict[str, Any]) -> None:
-    await _comment(act, int(data.get("report_id", 0)), text, _file_of(event))
+    file = _file_of(event)
+    if not text and file is None:  # a sticker, say: nothing to add to the report
+        await act.say(texts.REPORT_NEED_CONTENT)
+        return
+    await _comment(act, int(data.get("report_id", 0)), text, file)
 
 
 def _needs_text(step: TextStep) -> TextStep:
@@ -296,7 +300,7 @@ def _needs_text(step: TextStep) -> TextStep:
 
     async def wrapped(act: Act, event: MessageCreated, text: str, data: dict[str, Any]) -> None:
         if not text or text.startswith("/"):
-            await act.say(texts.FREE_TEXT)
+            await act.say(texts.NEED_TEXT)
             return
         await step(act, event, text, data)
 

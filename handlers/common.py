@@ -13,6 +13,7 @@ from handlers.filters import IsApprovedMember
 from models import membership, policy
 from models.entities import Member
 from ui import texts
+from ui.reporting import cancel_comment_step
 
 
 def _is_admin(message: Message, settings: Settings) -> bool:
@@ -41,13 +42,15 @@ async def help_(message: Message, settings: Settings, member: Member | None) -> 
     await message.answer(text)
 
 
-async def cancel(message: Message, state: FSMContext) -> None:
-    """Leaves any multi-step input (pasted text, comment, extension request)."""
+async def cancel(message: Message, state: FSMContext, session: AsyncSession, member: Member | None) -> None:
+    """Leaves any multi-step input (pasted text, comment, extension request); a report's comment step ends
+    with the report sent as it is."""
     if await state.get_state() is None:
         await message.answer(texts.PUBLISH_NOTHING)
         return
+    report_id = int((await state.get_data()).get("report_id") or 0)
     await state.clear()
-    await message.answer(texts.CANCELLED)
+    await message.answer(await cancel_comment_step(session, member, report_id))
 
 
 def create_router() -> Router:

@@ -3,7 +3,10 @@ Telegram handlers and the MAX ones, so both messengers behave alike."""
 
 from __future__ import annotations
 
-from models.entities import Status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import reports
+from models.entities import Member, Status
 from ui import texts
 from ui.callbacks import ReportAction
 
@@ -16,3 +19,15 @@ ACTION_STATUS: dict[ReportAction, Status] = {
 }
 EVIDENCE = {Status.DONE, Status.BLOCKED, Status.ACCEPTED}
 HELD = {Status.DONE: texts.REPORT_SENT_TO_REVIEW, Status.BLOCKED: texts.REPORT_SENT_TO_OFFICER}
+
+
+async def cancel_comment_step(session: AsyncSession, member: Member | None, report_id: int) -> str:
+    """/cancel during the comment step: the report stays as it is, and what it holds back (a review request,
+    a difficulty) goes now rather than after the hold; the answer says so."""
+    report = await reports.own_report(session, member, report_id) if report_id else None
+    if report is None:
+        return texts.CANCELLED
+    await reports.finish_report(session, member, report.id)
+    status = Status(report.status)
+    sent = texts.CANCELLED_REPORT_SENT if status in HELD else ""
+    return texts.CANCELLED_REPORT.format(status=texts.STATUS_NAMES[status], sent=sent)

@@ -19,6 +19,7 @@ from ui.callbacks import (
     ChannelCb,
 )
 from ui.keyboards import join_kind_keyboard
+from ui.reporting import cancel_comment_step
 
 
 async def on_started(event: BotStarted, act: Act) -> None:
@@ -113,8 +114,10 @@ async def on_help(event: MessageCreated, act: Act) -> None:
 
 
 async def on_cancel(event: MessageCreated, act: Act) -> None:
+    """Leaves any step; a report's comment step ends with the report sent as it is."""
+    report_id = int((await act.context.get_data()).get("report_id") or 0)
     await act.context.clear()
-    await act.say(texts.CANCELLED)
+    await act.say(await cancel_comment_step(act.session, act.member, report_id))
 
 
 async def on_channel(press: Press, data: ChannelCb) -> None:

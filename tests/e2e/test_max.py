@@ -298,3 +298,29 @@ async def test_a_reply_to_an_item_card_on_max_is_a_comment_on_the_item(
     max_emu.send_text(DIRECTOR_MAX, "Это про что?", reply_to=note)
     (unclear,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert unclear.text == texts.FREE_TEXT
+
+
+async def test_cancel_in_the_comment_step_sends_the_report_as_it_is(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    """«Выполнено», then /cancel instead of a comment: the director is told the report stands and went to
+    the reviewer, and the officer has it at once, not after the ten-minute hold."""
+    _town, school, _other = await schools(max_app)
+    async with max_app.session_factory() as session:
+        await add_max_member(session, DIRECTOR_MAX, school)
+    max_emu.user(DIRECTOR_MAX).started = True
+    await publish(max_app)
+    (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
+    await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен")
+    await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
+    await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
+    (card,) = await max_emu.wait_for(DIRECTOR_MAX)
+    await max_press(max_emu, DIRECTOR_MAX, card, "Выполнено")
+    (ask,) = await max_emu.wait_for(DIRECTOR_MAX)
+    assert ask.text == texts.REPORT_ASK_DETAILS
+    max_emu.send_text(DIRECTOR_MAX, "/cancel")
+    (told,) = await max_emu.wait_for(DIRECTOR_MAX)
+    status = texts.STATUS_NAMES[Status.DONE]
+    assert told.text == texts.CANCELLED_REPORT.format(status=status, sent=texts.CANCELLED_REPORT_SENT)
+    (review,) = await emulator.wait_for(OFFICER, timeout=10)
+    assert review.find_button("Принять") is not None

@@ -34,13 +34,14 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
-from bot.app import create_worker, domain_config, progress_reporter  # noqa: E402
+from bot.app import create_worker, domain_config  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from models import migrate, outbox, publishing  # noqa: E402
 from models.config import Config  # noqa: E402
 from models.db import OUTBOX_CHANNEL, create_engine, create_session_factory  # noqa: E402
 from models.entities import Delivery, DeliveryState, Member, Organisation  # noqa: E402
 from models.parsing import parse_text  # noqa: E402
+from scheduler.broadcast_progress import ProgressReporter  # noqa: E402
 from scheduler.leader import Leadership, Role  # noqa: E402
 from tests.emulator.fixtures import TOKEN, EmulatorSession  # noqa: E402
 
@@ -212,7 +213,7 @@ async def run_max(count: int, rate: float, emulator_rate: float | None, folder: 
 
     await _queue_publication(sessions, count, max_director)
     bot = Bot(TOKEN)  # never called: the progress message of a benchmark has no admin chat to go to
-    progress = progress_reporter(bot, sessions, settings)
+    progress = ProgressReporter(sessions)  # no admin chat to show progress in: sending alone is measured
     side = create_max_side(settings, domain_config(settings), sessions, bot, Doorbell(), progress)
     assert side is not None
     cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -6,6 +6,7 @@ One reporter serves both delivery workers, one refresh at a time, so a broadcast
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from ui.sender import RateLimitedError, SendError, TransientError, translated
 from ui.texts import progress_text, unconfirmed_block
 
 log = logging.getLogger(__name__)
+TRANSIENT_RETRY_SECONDS = 30.0
 OPEN_STATES = {DeliveryState.PENDING, DeliveryState.SENDING}
 
 
@@ -81,42 +83,73 @@ class ProgressReporter:
         self._paused_until = 0.0
         self._last_scan = -1e9
         self._lock = asyncio.Lock()  # the Telegram and MAX workers share one reporter
+        self._pending: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._retry_at: dict[str, float] = {}  # a batch whose messenger was unreachable waits until then
 
     def add(self, channel: Channel, post: ProgressPost) -> None:
         self.posts[channel] = post
 
     async def refresh(self, batches: set[str]) -> None:
-        """Update the progress of every batch touched; finished batches leave the set.
+        """Hand over the batches touched (the set is emptied); they are brought up to date in the background,
+        one refresh at a time, so a slow or unreachable messenger never holds up sending.
 
         Open broadcasts are also looked up in the database now and then: one with nothing to send (nobody
         connected yet) or one left open by a restart still gets its final summary.
         """
-        async with self._lock:
-            await self._refresh(batches)
+        self._pending |= batches
+        batches.clear()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._refresh_pending(), name="broadcast-progress")
+
+    async def settle(self, within: float | None = None) -> None:
+        """Wait for the refresh in flight (tests, `drain`, a stopping worker); past `within` seconds it is
+        cancelled."""
+        task = self._task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), within)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _refresh_pending(self) -> None:
+        try:
+            async with self._lock:
+                await self._refresh(self._pending)
+        except Exception:  # a database hiccup: the batches stay pending for the next round
+            log.exception("broadcast progress not refreshed")
 
     async def _refresh(self, batches: set[str]) -> None:
-        if self.clock() < self._paused_until:
+        now = self.clock()
+        if now < self._paused_until:
             return
-        if self.clock() - self._last_scan >= self.interval:
-            self._last_scan = self.clock()
+        if now - self._last_scan >= self.interval:
+            self._last_scan = now
             async with self.session_factory() as session:
                 batches |= set(
                     (await session.scalars(select(Broadcast.batch).where(Broadcast.finished_at.is_(None)))).all()
                 )
         for batch in list(batches):
+            if self._retry_at.get(batch, 0.0) > now:
+                continue
             try:
                 finished = await self._refresh_one(batch)
             except RateLimitedError as exc:  # flood control: try again after the pause, keep the batch
                 self._paused_until = self.clock() + exc.retry_after
                 return
-            except TransientError as exc:  # the messenger is unreachable for now: next round
+            except TransientError as exc:  # the admin's messenger is unreachable for now: this one waits
                 log.info("progress for %s not shown yet: %s", batch, exc.reason)
+                self._retry_at[batch] = self.clock() + TRANSIENT_RETRY_SECONDS
                 continue
             except SendError as exc:  # the admin deleted the message or blocked the bot
                 log.info("progress for %s not shown: %s", batch, exc.reason)
                 finished = True
             if finished:
                 batches.discard(batch)
+                self._retry_at.pop(batch, None)
 
     async def _refresh_one(self, batch: str) -> bool:
         async with self.session_factory() as session:

@@ -154,12 +154,11 @@ class DeliveryWorker:
         self._stopping = True
         self.doorbell.event.set()
         task, self._task = self._task, None
-        if task is None:
-            return
-        if not task.done():
+        if task is not None and not task.done():
             await task
-        elif not task.cancelled() and task.exception() is not None:  # it died: say why, then carry on stopping
+        elif task is not None and not task.cancelled() and task.exception() is not None:  # it died: say why
             log.error("the delivery loop had died", exc_info=task.exception())
+        await self.progress.settle(within=5.0)  # a progress message in flight, unless its messenger hangs
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll."""
@@ -226,6 +225,7 @@ class DeliveryWorker:
         while True:
             did = await self.run_once()
             await self.progress.refresh(self.stats.batches_touched)
+            await self.progress.settle()  # a drain ends with the progress shown
             if not did:
                 async with self.session_factory() as session:
                     left = await session.scalar(

@@ -16,13 +16,28 @@ ADMIN_ID = 1000
 
 
 async def export(emulator: TelegramEmulator, user: int, choice: str) -> tuple[SentMessage, bytes]:
+    """/export, then `choice`: the file and the CSV offer under it. Messages are picked by what they are, not
+    by their place: a broadcast's progress summary may come in between (it is drawn in the background)."""
+    seen = len(emulator.messages(user))
     await emulator.send_message(user, "/export")
-    (menu,) = await emulator.wait_for(user)
+
+    def fresh() -> list[SentMessage]:
+        return emulator.messages(user)[seen:]
+
+    await emulator.wait_until(lambda: any(choice in m.button_texts for m in fresh()), what="the export menu")
+    menu = next(m for m in fresh() if choice in m.button_texts)
+    seen = len(emulator.messages(user))
     await press(emulator, user, menu, choice)
-    document, offer = await emulator.wait_for(user, count=2, timeout=30)
-    assert document.kind == "document"
+    await emulator.wait_until(
+        lambda: any(m.kind == "document" for m in fresh()) and any("То же в CSV" in m.button_texts for m in fresh()),
+        timeout=30,
+        what="the report and the CSV offer",
+    )
+    document = next(m for m in fresh() if m.kind == "document")
+    offer = next(m for m in fresh() if "То же в CSV" in m.button_texts)
     assert document.file is not None
     assert offer.button_texts == ["То же в CSV"]
+    emulator.skip_pending(user)  # the next wait_for starts after these
     return offer, emulator.file(document.file.file_id).content
 
 

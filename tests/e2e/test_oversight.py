@@ -149,6 +149,13 @@ async def setup_region(app: App, emulator: TelegramEmulator) -> dict[int, SentMe
     received = {}
     for chat in (DIRECTOR, DEPUTY, OTHER):
         (received[chat],) = await emulator.wait_for(chat, timeout=10)
+    # The admin's summary is drawn in the background: the tests start once it is there, so that it never
+    # lands among the messages they wait for.
+    await emulator.wait_until(
+        lambda: any("Рассылка завершена" in m.text for m in emulator.messages(ADMIN_ID)),
+        timeout=10,
+        what="the broadcast summary",
+    )
     return received
 
 

@@ -25,7 +25,7 @@ from models.parsing import parse_text
 from models.timeutil import utcnow
 from tests.e2e.harness import ADMIN_ID, SEMINAR, add_max_member, add_member, add_org, max_press
 from tests.emulator import TelegramEmulator
-from tests.max_emulator import MaxEmulator
+from tests.max_emulator import BotMessage, MaxEmulator
 from ui import texts
 from ui.callbacks import ReportAction, ReportCb
 
@@ -272,11 +272,8 @@ async def test_a_telegram_member_links_max_from_me_and_notices_follow(
     assert [r.channel for r in rows] == ["max"]
 
 
-async def test_a_reply_to_an_item_card_on_max_is_a_comment_on_the_item(
-    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
-) -> None:
-    """As /help says: a reply to the item's card is a comment on it. A reply to the resolution message,
-    which has two items, is not guessed at."""
+async def director_with_a_card(max_app: App, max_emu: MaxEmulator) -> tuple[Member, BotMessage, BotMessage]:
+    """A director on MAX who got the publication, acknowledged item 1 and opened its card."""
     _town, school, _other = await schools(max_app)
     async with max_app.session_factory() as session:
         director = await add_max_member(session, DIRECTOR_MAX, school)
@@ -287,6 +284,15 @@ async def test_a_reply_to_an_item_card_on_max_is_a_comment_on_the_item(
     await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
     await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
     (card,) = await max_emu.wait_for(DIRECTOR_MAX)
+    return director, note, card
+
+
+async def test_a_reply_to_an_item_card_on_max_is_a_comment_on_the_item(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    """As /help says: a reply to the item's card is a comment on it. A reply to the resolution message,
+    which has two items, is not guessed at."""
+    director, note, card = await director_with_a_card(max_app, max_emu)
 
     max_emu.send_text(DIRECTOR_MAX, "Педсовет назначен на 12 февраля", reply_to=card)
     (saved,) = await max_emu.wait_for(DIRECTOR_MAX)
@@ -305,16 +311,7 @@ async def test_cancel_in_the_comment_step_sends_the_report_as_it_is(
 ) -> None:
     """«Выполнено», then /cancel instead of a comment: the director is told the report stands and went to
     the reviewer, and the officer has it at once, not after the ten-minute hold."""
-    _town, school, _other = await schools(max_app)
-    async with max_app.session_factory() as session:
-        await add_max_member(session, DIRECTOR_MAX, school)
-    max_emu.user(DIRECTOR_MAX).started = True
-    await publish(max_app)
-    (note,) = await max_emu.wait_for(DIRECTOR_MAX, timeout=10)
-    await max_press(max_emu, DIRECTOR_MAX, note, "1 · Ознакомлен")
-    await max_emu.wait_until(lambda: note.button_texts[0] == "1 · ознакомлен · отчёт", what="the redrawn button")
-    await max_press(max_emu, DIRECTOR_MAX, note, "1 · ознакомлен · отчёт")
-    (card,) = await max_emu.wait_for(DIRECTOR_MAX)
+    _director, _note, card = await director_with_a_card(max_app, max_emu)
     await max_press(max_emu, DIRECTOR_MAX, card, "Выполнено")
     (ask,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert ask.text == texts.REPORT_ASK_DETAILS

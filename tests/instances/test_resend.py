@@ -34,7 +34,9 @@ async def _summary(emulator: TelegramEmulator, *, containing: str) -> str:
 
 
 async def test_unconfirmed_are_named_and_sent_again_on_the_admins_press(app: App, emulator: TelegramEmulator) -> None:
-    await app.delivery.stop()  # nothing leaves until the crash is staged
+    # Nothing leaves until the crash is staged: the elected roles stop (stopping the worker alone, the
+    # election on PostgreSQL would see it dead and start it again within seconds).
+    await app.leadership.stop()
     async with app.session_factory() as session:
         municipality = await add_org(session, "municipality", "город Смоленск")
         members = []
@@ -49,7 +51,7 @@ async def test_unconfirmed_are_named_and_sent_again_on_the_admins_press(app: App
             update(Delivery).where(Delivery.member_id.in_(in_flight)).values(state=DeliveryState.SENDING, attempts=1)
         )
         await session.commit()
-    await app.delivery.start()  # a restart: the in-flight rows become unconfirmed, the rest go out
+    await app.leadership.start()  # a restart: the in-flight rows become unconfirmed, the rest go out
 
     summary = await _summary(emulator, containing="Рассылка завершена")
     assert f"Отправлено: {SCHOOLS - 2} из {SCHOOLS}" in summary

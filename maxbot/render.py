@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.channels import Channel
 from models.entities import Delivery, DeliveryState, Member
-from models.notices import NoticeKind, kind_of, load_items, shown_max_cards
+from models.notices import NoticeKind, item_ids, kind_of, load_items, shown_max_cards
 from models.timeutil import utcnow
 from ui.render import Edit, OutMessage, Renderer
 
@@ -40,10 +40,6 @@ async def shown_copies(session: AsyncSession, member_id: int, resolution_id: int
     return [(str(ref), payload) for ref, payload in rows]
 
 
-def _item_ids(payload: dict[str, Any]) -> list[int]:
-    return [entry[0] if isinstance(entry, list) else entry for entry in payload.get("items", [])]
-
-
 class MaxRenderer(Renderer):
     """Telegram's renderer with MAX's copies for refreshes."""
 
@@ -57,11 +53,11 @@ class MaxRenderer(Renderer):
         shown = [
             (ref, q)
             for ref, q in await shown_copies(session, row.member_id, f.resolution_id)
-            if assignment_id in _item_ids(q)
+            if assignment_id in item_ids(q)
         ]
         edits: list[Edit] = []
         if shown:
-            items = await load_items(session, [i for _ref, q in shown for i in _item_ids(q)])
+            items = await load_items(session, [i for _ref, q in shown for i in item_ids(q)])
             for ref, payload in shown:
                 fresh = self.publication(payload, items, member, utcnow())
                 if fresh is not None:
@@ -79,6 +75,6 @@ class MaxRenderer(Renderer):
         )
         if row is None or kind_of(row.payload) is not NoticeKind.PUBLICATION:
             return None
-        items = await load_items(session, _item_ids(row.payload))
+        items = await load_items(session, item_ids(row.payload))
         member = await session.get(Member, row.member_id) if row.member_id is not None else None
         return self.publication(row.payload, items, member, utcnow())

@@ -297,9 +297,17 @@ def _bind(member: Member, organisation: Organisation, *, role: str, full_name: s
 
 
 async def redeem_invite(
-    session: AsyncSession, *, code: str, user_id: int, full_name: str, username: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    code: str,
+    user_id: int,
+    full_name: str,
+    username: str | None,
+    now: datetime,
+    max_user_id: int | None = None,
 ) -> JoinResult:
-    """Join through an invitation: the user becomes an approved member of its organisation at once.
+    """Join through an invitation: the user becomes an approved member of its organisation at once; one
+    opened on MAX (`max_user_id`) makes MAX the member's messenger, in the same commit.
 
     A pending, rejected or former membership of the user is replaced; an approved membership elsewhere is
     kept and the join refused. The use is counted atomically, so two users cannot share the last use.
@@ -341,6 +349,7 @@ async def redeem_invite(
     _bind(member, organisation, role=invite.role, full_name=full_name, username=username)
     member.approval = Approval.APPROVED
     member.approved_by = invite.created_by
+    _reachable_on_max(member, max_user_id)
     try:
         await session.flush()
         await publishing.catch_up_member(session, member)  # the open items come with the membership
@@ -355,6 +364,14 @@ async def redeem_invite(
             return JoinResult(JoinOutcome.ALREADY_JOINED, again, organisation)
         raise
     return JoinResult(JoinOutcome.JOINED, member, organisation)
+
+
+def _reachable_on_max(member: Member, max_user_id: int | None) -> None:
+    """Someone who joins or asks to join on MAX is reached there: notices go to MAX from now on."""
+    if max_user_id is not None and member.max_user_id is None:
+        member.max_user_id = max_user_id
+        member.max_blocked = False
+        member.preferred_channel = str(Channel.MAX)
 
 
 def split_name_and_position(text: str) -> tuple[str, str]:
@@ -402,10 +419,7 @@ async def request_membership(
     member.approved_by = None
     member.created_at = now
     member.position = position[:200] if position else None
-    if max_user_id is not None and member.max_user_id is None:
-        member.max_user_id = max_user_id
-        member.max_blocked = False
-        member.preferred_channel = str(Channel.MAX)
+    _reachable_on_max(member, max_user_id)
     await session.flush()
     approvers = await managers_of(session, organisation, admin_ids)
     await outbox.tell(

@@ -202,6 +202,11 @@ async def load_report(session: AsyncSession, report_id: int) -> ReportFacts | No
     )
 
 
+def item_ids(payload: dict[str, Any]) -> list[int]:
+    """The items a publication notice lists (entries are an id, or [id, number])."""
+    return [entry[0] if isinstance(entry, list) else entry for entry in payload.get("items", [])]
+
+
 async def shown_copies(session: AsyncSession, member_id: int, resolution_id: int) -> list[tuple[int, dict[str, Any]]]:
     """The publication messages a member has of a resolution: (message id, notice payload)."""
     rows = await session.execute(

@@ -34,7 +34,7 @@ from models.entities import (
     Status,
     StatusReport,
 )
-from models.notices import NoticeKind, notice
+from models.notices import NoticeKind, item_ids, notice
 from models.timeutil import utcnow
 
 COMMENT_WINDOW = timedelta(minutes=10)  # a review request or difficulty waits this long for comment and files
@@ -331,7 +331,7 @@ async def item_of_max_message(session: AsyncSession, mid: str) -> int | None:
     payload = await session.scalar(
         select(Delivery.payload).where(Delivery.channel == "max", Delivery.message_ref == mid).limit(1)
     )
-    items = [entry[0] if isinstance(entry, list) else entry for entry in (payload or {}).get("items", [])]
+    items = item_ids(payload or {})
     return int(items[0]) if len(items) == 1 else None
 
 

@@ -18,6 +18,14 @@ from models.config import Config
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+# Every job: a late run runs, missed runs collapse into one, and a run never overlaps the next (see
+# `schedule_jobs` for why APScheduler's defaults would lose runs).
+JOB_OPTIONS: dict[str, Any] = {
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": None,
+    "replace_existing": True,
+}
 
 
 def create_scheduler(session_factory: async_sessionmaker[AsyncSession], config: Config) -> AsyncIOScheduler:
@@ -40,15 +48,7 @@ def create_scheduler(session_factory: async_sessionmaker[AsyncSession], config: 
             async with session_factory() as session:
                 await channels.fallback_overdue(session, datetime.now(UTC).replace(tzinfo=None), fallback_after)
 
-        scheduler.add_job(
-            run_fallback,
-            IntervalTrigger(seconds=TICK_SECONDS),
-            id="channel-fallback",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            replace_existing=True,
-        )
+        scheduler.add_job(run_fallback, IntervalTrigger(seconds=TICK_SECONDS), id="channel-fallback", **JOB_OPTIONS)
     return scheduler
 
 
@@ -73,14 +73,8 @@ def schedule_jobs(
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    common: dict[str, Any] = {
-        "coalesce": True,
-        "max_instances": 1,
-        "misfire_grace_time": None,
-        "replace_existing": True,
-    }
-    scheduler.add_job(run_tick, IntervalTrigger(seconds=tick_seconds), id="reminders-tick", **common)
-    scheduler.add_job(run_digest, CronTrigger(minute=digest_minute), id="reminders-digest", **common)
+    scheduler.add_job(run_tick, IntervalTrigger(seconds=tick_seconds), id="reminders-tick", **JOB_OPTIONS)
+    scheduler.add_job(run_digest, CronTrigger(minute=digest_minute), id="reminders-digest", **JOB_OPTIONS)
 
 
 PRUNE_MINUTES = 60
@@ -99,15 +93,7 @@ def add_maintenance_jobs(
         async with session_factory() as session:
             await updates.prune(session)
 
-    scheduler.add_job(
-        prune_updates,
-        IntervalTrigger(minutes=PRUNE_MINUTES),
-        id="prune-updates",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-        replace_existing=True,
-    )
+    scheduler.add_job(prune_updates, IntervalTrigger(minutes=PRUNE_MINUTES), id="prune-updates", **JOB_OPTIONS)
     if observe_tick is None:
         return
     tick = scheduler.get_job("reminders-tick")

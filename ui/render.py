@@ -35,6 +35,7 @@ from models.entities import (
 from models.notices import (
     ItemFacts,
     NoticeKind,
+    item_ids,
     kind_of,
     load_items,
     load_members,
@@ -81,10 +82,6 @@ class OutMessage:
     menu: tuple[BotCommand, ...] | None = None  # the chat's command menu is set instead of sending
 
 
-def _item_ids(payload: dict[str, Any]) -> list[int]:
-    return [entry[0] if isinstance(entry, list) else entry for entry in payload.get("items", [])]
-
-
 class Renderer:
     """Renders the notices of one delivery round."""
 
@@ -96,10 +93,10 @@ class Renderer:
     ) -> list[OutMessage | None]:
         now = now or utcnow()
         kinds = [kind_of(row.payload) for row in rows]
-        item_ids = [
-            i for row, kind in zip(rows, kinds, strict=True) if kind in _ITEM_KINDS for i in _item_ids(row.payload)
+        listed = [
+            i for row, kind in zip(rows, kinds, strict=True) if kind in _ITEM_KINDS for i in item_ids(row.payload)
         ]
-        items = await load_items(session, item_ids) if item_ids else {}
+        items = await load_items(session, listed) if listed else {}
         # Only the kinds that read the member (their zone, their role) load them.
         wanted = [row.member_id for row, kind in zip(rows, kinds, strict=True) if kind in _MEMBER_KINDS]
         members = await load_members(session, [m for m in wanted if m is not None]) if wanted else {}
@@ -156,7 +153,7 @@ class Renderer:
     def publication(
         self, p: dict[str, Any], items: dict[int, ItemFacts], member: Member | None, now: datetime
     ) -> OutMessage | None:
-        facts = [items[i] for i in _item_ids(p) if i in items]
+        facts = [items[i] for i in item_ids(p) if i in items]
         if not facts or facts[0].resolution_state != ResolutionState.PUBLISHED:
             return None
         first = facts[0]
@@ -238,7 +235,7 @@ class Renderer:
         today = self.today(member, now)
         live = [
             items[i]
-            for i in _item_ids(p)
+            for i in item_ids(p)
             if i in items
             and items[i].resolution_state == ResolutionState.PUBLISHED
             and rules.wants_reminders(items[i].status)
@@ -310,9 +307,9 @@ class Renderer:
         member = await session.get(Member, row.member_id)
         edits: list[Edit] = []
         copies = await shown_copies(session, row.member_id, f.resolution_id)
-        shown = [(mid, payload) for mid, payload in copies if assignment_id in _item_ids(payload)]
+        shown = [(mid, payload) for mid, payload in copies if assignment_id in item_ids(payload)]
         if shown:
-            items = await load_items(session, [i for _mid, payload in shown for i in _item_ids(payload)])
+            items = await load_items(session, [i for _mid, payload in shown for i in item_ids(payload)])
             for message_id, payload in shown:
                 fresh = self.publication(payload, items, member, utcnow())
                 if fresh is not None:

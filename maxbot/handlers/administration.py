@@ -97,8 +97,7 @@ async def _revoke(press: Press, data: AdminCb) -> None:
     except membership.MembershipError as exc:
         await press.answer(texts.MEMBERSHIP_REFUSALS[exc.refusal])
         return
-    await press.answer(texts.INVITE_REVOKED)
-    await act.edit(press.mid, texts.INVITE_REVOKED)
+    await press.settle(texts.INVITE_REVOKED)
 
 
 async def _members(press: Press, data: AdminCb) -> None:
@@ -125,8 +124,7 @@ async def _remove_ask(press: Press, data: AdminCb) -> None:
 
 
 async def _remove_keep(press: Press, data: AdminCb) -> None:
-    await press.answer(texts.REMOVE_KEPT)
-    await press.act.edit(press.mid, texts.REMOVE_KEPT)
+    await press.settle(texts.REMOVE_KEPT)
 
 
 async def _remove(press: Press, data: AdminCb) -> None:
@@ -139,8 +137,7 @@ async def _remove(press: Press, data: AdminCb) -> None:
         org_name = result.organisation.name if result.organisation is not None else None
         await press.answer(plain(texts.removal_message(result.outcome, name, org_name)))
         return
-    await press.answer(texts.MEMBER_REMOVED)
-    await act.edit(press.mid, texts.MEMBER_REMOVED)
+    await press.settle(texts.MEMBER_REMOVED)
 
 
 ADMIN_ACTIONS: dict[AdminAction, PressHandler] = {
@@ -213,8 +210,7 @@ async def on_directory_offer(press: Press, data: DirectoryCb) -> None:
         await press.answer(texts.STALE_BUTTON)
         return
     await act.context.clear()
-    await press.answer(texts.MAX_READING)
-    await act.edit(press.mid, texts.MAX_READING)
+    await press.settle(texts.MAX_READING)
     size = stored.get("directory_size")
     await _import(act, str(stored["directory_name"]), str(stored["directory_url"]), int(size) if size else None)
 

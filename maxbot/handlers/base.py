@@ -147,6 +147,11 @@ class Press:
         self.answered = True
         await self.act.deps.client.answer(self.callback_id, notification=plain(notification))
 
+    async def settle(self, outcome: str) -> None:
+        """Say `outcome` and leave it in place of the pressed message, buttons gone: the question is closed."""
+        await self.answer(outcome)
+        await self.act.edit(self.mid, outcome)
+
 
 TextStep = Callable[[Act, MessageCreated, str, dict[str, Any]], Awaitable[None]]
 """What a dialog waiting in a state does with the member's next message: (act, the message, its text, the

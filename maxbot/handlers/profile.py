@@ -90,13 +90,11 @@ async def on_profile(press: Press, data: ProfileCb) -> None:
         await act.say(texts.ME_PAUSE_ASK)
         return
     if data.action == ProfileAction.LEAVE_CANCEL:
-        await press.answer(texts.LEAVE_KEPT)
-        await act.edit(press.mid, texts.LEAVE_KEPT)
+        await press.settle(texts.LEAVE_KEPT)
         return
     if data.action == ProfileAction.LEAVE_CONFIRM:
         await membership.leave(act.session, member)
-        await press.answer(texts.LEAVE_DONE)
-        await act.edit(press.mid, texts.LEAVE_DONE)
+        await press.settle(texts.LEAVE_DONE)
         return
     change = profile.setting_change(data.action, data.value)
     if change is None:  # a forged value: nothing changes

@@ -149,8 +149,7 @@ async def on_paste(press: Press, data: PasteCb) -> None:
     if not act.is_admin or not any(parts):
         await press.answer(texts.STALE_BUTTON)
         return
-    await press.answer(texts.MAX_READING)
-    await act.edit(press.mid, texts.MAX_READING)
+    await press.settle(texts.MAX_READING)
     await _read_pasted(act, parts)
 
 
@@ -179,8 +178,7 @@ async def _publish(press: Press, data: PubCb) -> None:
         await press.answer(texts.PUBLISH_PROBLEMS[exc.problem])
         return
     # The live progress message and the final summary come from the delivery worker, here on MAX.
-    await press.answer(texts.PUBLISH_DONE)
-    await act.edit(press.mid, texts.PUBLISH_DONE)
+    await press.settle(texts.PUBLISH_DONE)
 
 
 async def _cancel(press: Press, data: PubCb) -> None:
@@ -190,8 +188,7 @@ async def _cancel(press: Press, data: PubCb) -> None:
         await press.answer(texts.PUBLISH_STALE)
         return
     await publishing.discard_draft(act.session, resolution)
-    await press.answer(texts.PUBLISH_CANCELLED)
-    await act.edit(press.mid, texts.PUBLISH_CANCELLED)
+    await press.settle(texts.PUBLISH_CANCELLED)
 
 
 async def _addressee(press: Press, data: PubCb, *, draft: bool) -> tuple[Resolution, Any] | None:
@@ -279,13 +276,11 @@ async def _withdraw_confirm(press: Press, data: PubCb) -> None:
         await press.answer(texts.PUBLISH_PROBLEMS[exc.problem])
         return
     done = texts.WITHDRAW_DONE.format(n=told)
-    await press.answer(done)
-    await press.act.edit(press.mid, done)
+    await press.settle(done)
 
 
 async def _withdraw_cancel(press: Press, data: PubCb) -> None:
-    await press.answer(texts.WITHDRAW_KEPT)
-    await press.act.edit(press.mid, texts.WITHDRAW_KEPT)
+    await press.settle(texts.WITHDRAW_KEPT)
 
 
 PUB_ACTIONS: dict[PubAction, PressHandler] = {

@@ -74,17 +74,13 @@ async def _join(act: Act, code: str) -> None:
         full_name=full_name(act.user),
         username=act.user.username,
         now=utcnow(),
+        max_user_id=act.user.user_id,  # joined here: notices come here
     )
     if result.failed_attempt:
         limiter.failed(act.principal)
     org_name = result.organisation.name if result.organisation is not None else None
     if result.ok and result.member is not None:
         limiter.succeeded(act.principal)
-        member = result.member
-        if member.max_user_id is None:
-            member.max_user_id = act.user.user_id
-            member.preferred_channel = str(Channel.MAX)  # joined here: notices come here
-            await act.session.commit()
     await act.say(texts.join_message(result.outcome, org_name))
 
 

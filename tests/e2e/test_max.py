@@ -14,6 +14,7 @@ from models.entities import (
     Approval,
     Assignment,
     Delivery,
+    Invite,
     ItemMessage,
     Member,
     Organisation,
@@ -64,12 +65,10 @@ async def deliveries(max_app: App, member_id: int, *, settled: bool = True) -> l
         await asyncio.sleep(0.05)
 
 
-async def test_a_director_on_max_only_joins_receives_and_reports(
-    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
-) -> None:
-    _town, school, _other = await schools(max_app)
-    async with max_app.session_factory() as session:
-        invite = await membership.create_invite(
+async def invite_to(app: App, school: Organisation) -> Invite:
+    """A director's invite to `school`, made by the admin."""
+    async with app.session_factory() as session:
+        return await membership.create_invite(
             session,
             organisation_id=school.id,
             role="school",
@@ -78,6 +77,13 @@ async def test_a_director_on_max_only_joins_receives_and_reports(
             ttl_days=14,
             now=utcnow(),
         )
+
+
+async def test_a_director_on_max_only_joins_receives_and_reports(
+    max_app: App, emulator: TelegramEmulator, max_emu: MaxEmulator
+) -> None:
+    _town, school, _other = await schools(max_app)
+    invite = await invite_to(max_app, school)
     link = texts.max_invite_link(max_emu.bot_username, invite.code)
     assert link == f"https://max.ru/{max_emu.bot_username}?start={invite.code}"
     max_emu.press_start(DIRECTOR_MAX, payload=invite.code, name="Ирина")  # the link opened in MAX

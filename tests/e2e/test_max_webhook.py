@@ -21,12 +21,11 @@ from sqlalchemy import select
 from bot.app import App
 from bot.health import MAX_POLLING
 from bot.webhook import build_web_app, serving
-from models import channels, membership, migrate
+from models import channels, migrate
 from models.db import create_engine, create_session_factory
 from models.entities import Approval, Member, ProcessedMaxUpdate, Status, StatusReport
-from models.timeutil import utcnow
-from tests.e2e.harness import ADMIN_ID, SEMINAR, add_org, make_settings, max_press, running_app
-from tests.e2e.test_max import DIRECTOR_MAX, publish, schools
+from tests.e2e.harness import SEMINAR, add_org, make_settings, max_press, running_app
+from tests.e2e.test_max import DIRECTOR_MAX, invite_to, publish, schools
 from tests.emulator import TelegramEmulator
 from tests.max_emulator import TOKEN as MAX_TOKEN
 from tests.max_emulator import MaxEmulator
@@ -71,16 +70,7 @@ async def test_a_start_and_a_press_come_by_webhook(hooked: tuple[App, str], max_
     assert MAX_POLLING not in app.leadership.status()
 
     _town, school, _other = await schools(app)
-    async with app.session_factory() as session:
-        invite = await membership.create_invite(
-            session,
-            organisation_id=school.id,
-            role="school",
-            created_by=ADMIN_ID,
-            admin_ids={ADMIN_ID},
-            ttl_days=14,
-            now=utcnow(),
-        )
+    invite = await invite_to(app, school)
     max_emu.press_start(DIRECTOR_MAX, payload=invite.code, name="Ирина")
     (joined,) = await max_emu.wait_for(DIRECTOR_MAX)
     assert "МБОУ «СШ № 1»" in joined.text
